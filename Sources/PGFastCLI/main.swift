@@ -1,0 +1,2 @@
+import PGFast
+print("pgfast \(PGFastVersion.string)")
