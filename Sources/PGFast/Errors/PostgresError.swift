@@ -1,0 +1,133 @@
+/// Every error the runtime throws: from the server (with its SQLSTATE and fields),
+/// from the connection, the pool, or while encoding and decoding values.
+///
+/// Bind values are not part of ``description``: call
+/// ``description(includingBindValues:)`` to see them. No password ever appears.
+///
+/// ```swift
+/// do {
+///     try await db.execute("INSERT INTO users (email) VALUES (\(email))")
+/// } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+///     print(error.constraint ?? "")   // "users_email_key"
+/// }
+/// ```
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; extensible without breaking `switch`-free matching.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        enum Base: String, Sendable {
+            case server, connectionFailed, connectionClosed, acquireTimeout, poolClosed
+            case decoding, encoding, invalidConfiguration, noRows, queryCancelled, protocolViolation
+        }
+        let base: Base
+        public var description: String { base.rawValue }
+
+        /// The server answered with an error: see ``PostgresError/sqlState``.
+        public static let server = Code(base: .server)
+        /// A connection could not be opened.
+        public static let connectionFailed = Code(base: .connectionFailed)
+        /// The connection broke or was closed while in use.
+        public static let connectionClosed = Code(base: .connectionClosed)
+        /// No pooled connection became free within `acquireTimeout`.
+        public static let acquireTimeout = Code(base: .acquireTimeout)
+        /// The pool was closed.
+        public static let poolClosed = Code(base: .poolClosed)
+        /// A column could not be read as the requested Swift type.
+        public static let decoding = Code(base: .decoding)
+        /// A value could not be encoded as a bind.
+        public static let encoding = Code(base: .encoding)
+        /// A configuration value (URL, option) is malformed.
+        public static let invalidConfiguration = Code(base: .invalidConfiguration)
+        /// `value(_:)` found no row.
+        public static let noRows = Code(base: .noRows)
+        /// The query was cancelled (by task cancellation or a timeout).
+        public static let queryCancelled = Code(base: .queryCancelled)
+        /// libpq or the server did something PGFast did not expect.
+        public static let protocolViolation = Code(base: .protocolViolation)
+    }
+
+    public var code: Code
+    /// The server's SQLSTATE, for ``Code/server`` errors (and connection errors that carry one).
+    public var sqlState: SQLState?
+    /// The primary message.
+    public var message: String
+    public var severity: String?
+    public var detail: String?
+    public var hint: String?
+    /// 1-based character position of the error in ``query``.
+    public var position: Int?
+    /// The call stack of the error inside functions (`CONTEXT` in psql).
+    public var context: String?
+    public var schema: String?
+    public var table: String?
+    public var column: String?
+    public var dataType: String?
+    public var constraint: String?
+    /// The SQL text that failed, as sent (with `$n` placeholders, templates rendered).
+    public var query: String?
+    /// Where the statement was issued from in Swift code.
+    public var file: String?
+    public var line: Int?
+    /// Bind values, kept out of ``description``: they may be secrets.
+    var bindValues: [String]?
+
+    public init(code: Code, message: String, sqlState: SQLState? = nil) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+    }
+
+    public var description: String { description(includingBindValues: false) }
+
+    /// The full report; bind values only when asked for.
+    public func description(includingBindValues: Bool) -> String {
+        var text = "PostgresError.\(code)"
+        if let sqlState { text += " \(sqlState)" }
+        text += ": \(message)"
+        if let detail { text += "\nDETAIL: \(detail)" }
+        if let hint { text += "\nHINT: \(hint)" }
+        if let context { text += "\nCONTEXT: \(context)" }
+        var where_: [String] = []
+        if let schema { where_.append("schema \(schema)") }
+        if let table { where_.append("table \(table)") }
+        if let column { where_.append("column \(column)") }
+        if let constraint { where_.append("constraint \(constraint)") }
+        if !where_.isEmpty { text += "\nON: " + where_.joined(separator: ", ") }
+        if let query {
+            text += "\nQUERY: \(query)"
+            if let position { text += "\nPOSITION: \(position)" }
+        }
+        if includingBindValues, let bindValues, !bindValues.isEmpty {
+            text += "\nBINDS: " + bindValues.enumerated().map { "$\($0.offset + 1) = \($0.element)" }
+                .joined(separator: ", ")
+        } else if let bindValues, !bindValues.isEmpty {
+            text += "\nBINDS: \(bindValues.count) value(s) hidden"
+        }
+        if let file, let line { text += "\nAT: \(file):\(line)" }
+        return text
+    }
+}
+
+extension PostgresError {
+    static func decoding(_ message: String) -> PostgresError {
+        PostgresError(code: .decoding, message: message)
+    }
+
+    static func decoding(
+        _ failure: PostgresDecodingFailure, column: Column, index: Int, swiftType: Any.Type
+    ) -> PostgresError {
+        let name = "column \"\(column.name)\" (index \(index))"
+        switch failure {
+        case .typeMismatch:
+            return .decoding(
+                "cannot decode \(name) of PostgreSQL type \(column.type) as Swift type \(swiftType)")
+        case .unexpectedNull:
+            return .decoding(
+                "\(name) of PostgreSQL type \(column.type) is NULL, but Swift type \(swiftType) "
+                    + "is not Optional")
+        case .malformed(let reason):
+            return .decoding(
+                "cannot decode \(name) of PostgreSQL type \(column.type) as Swift type "
+                    + "\(swiftType): \(reason)")
+        }
+    }
+}
