@@ -1,0 +1,451 @@
+import CLibPQ
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One libpq connection, running on a thread of its own.
+///
+/// Every libpq call blocks until the server answers, so the connection is an
+/// actor whose executor is a dedicated thread: Swift's cooperative pool never
+/// waits on the network. Most code uses a ``Database`` or a ``ConnectionPool``;
+/// a bare connection is for tools and tests.
+///
+/// ```swift
+/// let connection = try await Connection.connect(try DatabaseConfig(url: url))
+/// let one = try await connection.value("SELECT \(1)::int4", as: Int.self)
+/// await connection.close()
+/// ```
+public final actor Connection {
+    nonisolated let thread: ConnectionThread
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
+
+    /// The `PGconn`. Written only on the connection's thread; read without
+    /// isolation by the pool's health check, which runs only while the
+    /// connection is idle in the pool (the pool's lock orders those accesses).
+    nonisolated(unsafe) private var handle: OpaquePointer?
+    private var cancelToken: CancelToken?
+    private let notices: NoticeSink
+    nonisolated let logger: Logger
+    nonisolated let statistics: PoolStatistics?
+    nonisolated let slowQueryThreshold: Duration?
+    /// When the connection was opened, for the pool's `maxLifetime`.
+    public nonisolated let openedAt: ContinuousClock.Instant = .now
+
+    private init(logger: Logger, statistics: PoolStatistics?, slowQueryThreshold: Duration?) {
+        thread = ConnectionThread()
+        self.logger = logger
+        self.statistics = statistics
+        self.slowQueryThreshold = slowQueryThreshold
+        notices = NoticeSink(logger: logger)
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+        thread.shutdown()
+    }
+
+    /// Opens a connection. Blocks only the new connection's own thread.
+    ///
+    /// ```swift
+    /// let connection = try await Connection.connect(try DatabaseConfig(url: "postgres:///app"))
+    /// ```
+    public static func connect(
+        _ config: DatabaseConfig, logger: Logger = Logger(label: "pgfast")
+    ) async throws -> Connection {
+        try await connect(config, logger: logger, statistics: nil)
+    }
+
+    static func connect(
+        _ config: DatabaseConfig, logger: Logger, statistics: PoolStatistics?
+    ) async throws -> Connection {
+        let connection = Connection(
+            logger: logger, statistics: statistics, slowQueryThreshold: config.slowQueryThreshold)
+        try await connection.open(config.connectionKeywords())
+        return connection
+    }
+
+    private func open(_ keywords: [(String, String)]) throws {
+        let connection = withCStringArray(keywords.map(\.0)) { keys in
+            withCStringArray(keywords.map(\.1)) { values in
+                PQconnectdbParams(keys, values, 0)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(code: .connectionFailed, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(
+                code: .connectionFailed,
+                message: "cannot connect: " + message.trimmingTrailingNewlines())
+        }
+        handle = connection
+        cancelToken = CancelToken(connection: connection)
+        notices.install(on: connection)
+    }
+
+    /// Closes the connection. Later statements throw ``PostgresError/Code/connectionClosed``.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        cancelToken = nil
+    }
+
+    /// Whether the connection is open and in good state.
+    public var isOpen: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The server's version as a number: 150018 for 15.18.
+    public var serverVersion: Int {
+        handle.map { Int(PQserverVersion($0)) } ?? 0
+    }
+
+    /// The backend process id (what `pg_stat_activity.pid` shows).
+    public var backendPID: Int32 {
+        handle.map { PQbackendPID($0) } ?? 0
+    }
+
+    /// A server parameter reported at connect or since (`server_version`, `TimeZone`…).
+    public func parameterStatus(_ name: String) -> String? {
+        guard let handle, let value = PQparameterStatus(handle, name) else { return nil }
+        return String(cString: value)
+    }
+
+    // MARK: - State the pool reads while it owns the connection
+
+    /// Whether the connection can go back to the pool: open, outside any
+    /// transaction, and with nothing unexpected waiting on its socket (a server
+    /// that restarted or closed the session says so there).
+    ///
+    /// Called only by the pool, while no statement runs on the connection.
+    nonisolated func isReusable() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK,
+            PQtransactionStatus(handle) == PQTRANS_IDLE
+        else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        if ready < 0 { return false }
+        if ready > 0 {
+            if PQconsumeInput(handle) == 0 { return false }
+            while let notify = PQnotifies(handle) { PQfreemem(notify) }
+            return PQstatus(handle) == CONNECTION_OK
+        }
+        return true
+    }
+
+    /// libpq's transaction status, read while the caller owns the connection.
+    nonisolated var isIdle: Bool {
+        guard let handle else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    // MARK: - Running statements
+
+    /// Runs one statement with the extended protocol: binds as `$n`, results in binary.
+    ///
+    /// ```swift
+    /// let rows = try await connection.query("SELECT id FROM users WHERE email = \(email)")
+    /// ```
+    public func query(_ sql: SQL, file: String = #fileID, line: Int = #line) async throws -> Rows {
+        if let problem = sql.encodingError {
+            var error = PostgresError(code: .encoding, message: problem)
+            error.query = sql.text
+            error.file = file
+            error.line = line
+            throw error
+        }
+        return try await run(sql.text, binds: sql.binds, file: file, line: line)
+    }
+
+    func run(_ text: String, binds: [PostgresBind], file: String, line: Int) async throws -> Rows {
+        let handle = try openHandle()
+        try Task.checkCancellation()
+        let token = cancelToken
+        let started = ContinuousClock.now
+        let result = await withTaskCancellationHandler {
+            token?.begin()
+            defer { token?.end() }
+            return execute(handle, text, binds)
+        } onCancel: {
+            token?.cancelInFlight()
+        }
+        noteDuration(since: started, text: text)
+        return try Rows(
+            result: QueryResult(
+                taking: check(result, handle: handle, text: text, binds: binds, file: file, line: line)))
+    }
+
+    private func execute(_ handle: OpaquePointer, _ text: String, _ binds: [PostgresBind]) -> OpaquePointer? {
+        if binds.isEmpty {
+            return PQexecParams(handle, text, 0, nil, nil, nil, nil, 1)
+        }
+        return BindArrays(binds).withPointers { types, values, lengths, formats in
+            PQexecParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
+        }
+    }
+
+    /// Runs a script of many statements with the simple protocol (no binds),
+    /// as one implicit transaction unless it has its own `BEGIN`/`COMMIT`.
+    ///
+    /// ```swift
+    /// try await connection.execute(script: "CREATE TABLE a (id int); CREATE TABLE b (id int);")
+    /// ```
+    public func execute(script: String, file: String = #fileID, line: Int = #line) async throws {
+        let handle = try openHandle()
+        try Task.checkCancellation()
+        let token = cancelToken
+        let started = ContinuousClock.now
+        let result = await withTaskCancellationHandler {
+            token?.begin()
+            defer { token?.end() }
+            return PQexec(handle, script)
+        } onCancel: {
+            token?.cancelInFlight()
+        }
+        noteDuration(since: started, text: script)
+        let checked = try check(result, handle: handle, text: script, binds: [], file: file, line: line)
+        PQclear(checked)
+    }
+
+    /// Ends a transaction even when the task is cancelled: cleanup must still reach the server.
+    func rollback() {
+        guard let handle, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
+        if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
+    }
+
+    /// Undoes work since a savepoint, even when the task is cancelled.
+    func rollback(toSavepoint name: String) {
+        guard let handle else { return }
+        if let result = PQexec(handle, "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)") {
+            PQclear(result)
+        }
+    }
+
+    /// Runs statements in libpq's pipeline mode: all are sent before the first
+    /// answer is read, so a batch costs one round trip. They run as one implicit
+    /// transaction: the first error aborts the rest.
+    ///
+    /// ```swift
+    /// let results = try await connection.pipeline([
+    ///     "INSERT INTO t VALUES (\(1))", "INSERT INTO t VALUES (\(2))", "SELECT count(*) FROM t",
+    /// ])
+    /// ```
+    public func pipeline(_ statements: [SQL], file: String = #fileID, line: Int = #line) async throws -> [Rows] {
+        guard !statements.isEmpty else { return [] }
+        for sql in statements {
+            if let problem = sql.encodingError {
+                var error = PostgresError(code: .encoding, message: problem)
+                error.query = sql.text
+                throw error
+            }
+        }
+        let handle = try openHandle()
+        try Task.checkCancellation()
+        let token = cancelToken
+        let prepared = statements.map { ($0.text, $0.binds) }
+        let outcome: Result<[OpaquePointer], PostgresError> = await withTaskCancellationHandler {
+            token?.begin()
+            defer { token?.end() }
+            return runPipeline(handle, prepared, file: file, line: line)
+        } onCancel: {
+            token?.cancelInFlight()
+        }
+        switch outcome {
+        case .success(let results): return results.map { Rows(result: QueryResult(taking: $0)) }
+        case .failure(let error):
+            if error.sqlState == .queryCanceled, Task.isCancelled { throw CancellationError() }
+            throw error
+        }
+    }
+
+    private func runPipeline(
+        _ handle: OpaquePointer, _ statements: [(String, [PostgresBind])], file: String, line: Int
+    ) -> Result<[OpaquePointer], PostgresError> {
+        guard PQenterPipelineMode(handle) == 1 else {
+            return .failure(connectionError(handle, code: .protocolViolation))
+        }
+        defer { PQexitPipelineMode(handle) }
+        // Send without blocking: while the send buffer is full, read what the
+        // server already answered, so neither side waits on the other.
+        PQsetnonblocking(handle, 1)
+        for (text, binds) in statements {
+            let sent = BindArrays(binds).withPointers { types, values, lengths, formats in
+                PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
+            }
+            guard sent == 1, flush(handle) else {
+                PQsetnonblocking(handle, 0)
+                return .failure(connectionError(handle, code: .connectionClosed))
+            }
+        }
+        guard PQpipelineSync(handle) == 1, flush(handle) else {
+            PQsetnonblocking(handle, 0)
+            return .failure(connectionError(handle, code: .connectionClosed))
+        }
+        PQsetnonblocking(handle, 0)
+
+        var results: [OpaquePointer] = []
+        var firstError: PostgresError?
+        for (text, binds) in statements {
+            var statementResult: OpaquePointer?
+            while let result = PQgetResult(handle) {
+                if statementResult == nil { statementResult = result } else { PQclear(result) }
+            }
+            guard let statementResult else {
+                firstError = firstError ?? connectionError(handle, code: .connectionClosed)
+                break
+            }
+            switch PQresultStatus(statementResult) {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                results.append(statementResult)
+            case PGRES_PIPELINE_ABORTED:
+                PQclear(statementResult)
+            default:
+                if firstError == nil {
+                    firstError = serverError(statementResult, text: text, binds: binds, file: file, line: line)
+                }
+                PQclear(statementResult)
+            }
+        }
+        // The sync point's own result ends the pipeline.
+        while let result = PQgetResult(handle) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if let firstError {
+            results.forEach { PQclear($0) }
+            return .failure(firstError)
+        }
+        return .success(results)
+    }
+
+    /// Flushes libpq's send buffer, reading incoming data while the socket is full.
+    private func flush(_ handle: OpaquePointer) -> Bool {
+        while true {
+            let status = PQflush(handle)
+            if status == 0 { return true }
+            if status < 0 { return false }
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN | POLLOUT), revents: 0)
+            if poll(&descriptor, 1, -1) < 0, errno != EINTR { return false }
+            if descriptor.revents & Int16(POLLIN) != 0, PQconsumeInput(handle) == 0 { return false }
+        }
+    }
+
+    // MARK: - Results and errors
+
+    private func openHandle() throws -> OpaquePointer {
+        guard let handle else {
+            throw PostgresError(code: .connectionClosed, message: "the connection is closed")
+        }
+        return handle
+    }
+
+    private func check(
+        _ result: OpaquePointer?, handle: OpaquePointer, text: String, binds: [PostgresBind],
+        file: String, line: Int
+    ) throws -> OpaquePointer {
+        guard let result else {
+            var error = connectionError(handle, code: .connectionClosed)
+            error.query = text
+            throw error
+        }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return result
+        case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+            PQclear(result)
+            // Leave COPY mode so the connection stays usable.
+            _ = PQputCopyEnd(handle, "COPY is not supported here")
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+            var error = PostgresError(
+                code: .protocolViolation,
+                message: "COPY … FROM stdin / TO stdout needs its data: use execute(script:) with the "
+                    + "data block, or copy(_:)")
+            error.query = text
+            throw error
+        default:
+            let error = serverError(result, text: text, binds: binds, file: file, line: line)
+            PQclear(result)
+            if error.sqlState == .queryCanceled, Task.isCancelled { throw CancellationError() }
+            throw error
+        }
+    }
+
+    private func serverError(
+        _ result: OpaquePointer, text: String, binds: [PostgresBind], file: String, line: Int
+    ) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+        }
+        let sqlState = field("C").map(SQLState.init(rawValue:))
+        let broken = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
+        let message =
+            field("M")
+            ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
+        var error = PostgresError(
+            code: sqlState == nil || broken ? .connectionClosed : .server, message: message,
+            sqlState: sqlState)
+        if sqlState == .queryCanceled { error.code = .queryCancelled }
+        error.severity = field("V") ?? field("S")
+        error.detail = field("D")
+        error.hint = field("H")
+        error.position = field("P").flatMap { Int($0) }
+        error.context = field("W")
+        error.schema = field("s")
+        error.table = field("t")
+        error.column = field("c")
+        error.dataType = field("d")
+        error.constraint = field("n")
+        error.query = text
+        error.file = file
+        error.line = line
+        if !binds.isEmpty { error.bindValues = binds.map(\.debugText) }
+        return error
+    }
+
+    private func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
+        let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
+        return PostgresError(code: code, message: message.isEmpty ? "the connection was lost" : message)
+    }
+
+    private func noteDuration(since started: ContinuousClock.Instant, text: String) {
+        statistics?.recordQuery()
+        guard let slowQueryThreshold else { return }
+        let elapsed = ContinuousClock.now - started
+        if elapsed > slowQueryThreshold {
+            statistics?.recordSlowQuery()
+            logger.warning(
+                "slow query",
+                metadata: ["pg.duration": "\(elapsed)", "pg.query": "\(text.prefix(500))"])
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var text = self
+        while let last = text.last, last.isNewline || last == " " { text.removeLast() }
+        return text
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    var storage: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    storage.append(nil)
+    defer { storage.forEach { free($0) } }
+    return storage.withUnsafeBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
+            body($0)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import PGFast
+import Testing
+
+/// The server the runtime tests use: `TEST_DATABASE_URL`, else the embedded one.
+enum TestServer {
+    static func adminConfig() async throws -> DatabaseConfig {
+        if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
+            return try DatabaseConfig(url: url)
+        }
+        Issue.record("TEST_DATABASE_URL is not set")
+        throw CancellationError()
+    }
+
+    /// A fresh database for one test, dropped afterwards.
+    static func withDatabase<R>(
+        _ body: (DatabaseConfig) async throws -> R
+    ) async throws -> R {
+        let admin = try await adminConfig()
+        let name = "pgfast_rt_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let connection = try await Connection.connect(admin)
+        try await connection.execute("CREATE DATABASE \(identifier: name)")
+        var config = admin
+        config.database = name
+        do {
+            let result = try await body(config)
+            try await connection.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            await connection.close()
+            return result
+        } catch {
+            try? await connection.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            await connection.close()
+            throw error
+        }
+    }
+
+    static func withDatabase<R>(
+        minConnections: Int = 1, maxConnections: Int = 5,
+        _ body: (Database) async throws -> R
+    ) async throws -> R {
+        try await withDatabase { (config: DatabaseConfig) in
+            var config = config
+            config.minConnections = minConnections
+            config.maxConnections = maxConnections
+            let db = try await Database.connect(config)
+            do {
+                let result = try await body(db)
+                await db.close()
+                return result
+            } catch {
+                await db.close()
+                throw error
+            }
+        }
+    }
+}
