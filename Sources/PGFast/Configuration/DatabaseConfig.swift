@@ -190,3 +190,13 @@ extension Duration {
         return attoseconds % 1_000_000_000_000_000 > 0 ? millis + 1 : millis
     }
 }
+
+extension Duration {
+    /// `300ms`, `5s`, `1.5s`: for messages.
+    var readable: String {
+        let millis = milliseconds
+        if millis < 1000 { return "\(millis)ms" }
+        if millis % 1000 == 0 { return "\(millis / 1000)s" }
+        return "\(Double(millis) / 1000)s"
+    }
+}

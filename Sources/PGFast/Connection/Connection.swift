@@ -131,15 +131,19 @@ public final actor Connection {
         guard let handle, PQstatus(handle) == CONNECTION_OK,
             PQtransactionStatus(handle) == PQTRANS_IDLE
         else { return false }
-        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, 0)
-        if ready < 0 { return false }
-        if ready > 0 {
+        // An idle session has nothing to say. Anything readable is a
+        // notification, or a server saying goodbye followed by end-of-file:
+        // read until the socket is quiet or libpq sees the connection is gone.
+        for _ in 0..<8 {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 0)
+            if ready < 0 { return false }
+            if ready == 0 { return PQstatus(handle) == CONNECTION_OK }
             if PQconsumeInput(handle) == 0 { return false }
+            _ = PQisBusy(handle)
             while let notify = PQnotifies(handle) { PQfreemem(notify) }
-            return PQstatus(handle) == CONNECTION_OK
         }
-        return true
+        return false
     }
 
     /// libpq's transaction status, read while the caller owns the connection.

@@ -218,7 +218,7 @@ public final class ConnectionPool: Sendable {
         waiter.continuation.resume(
             throwing: PostgresError(
                 code: .acquireTimeout,
-                message: "no connection became free within \(config.acquireTimeout) "
+                message: "no connection became free within \(config.acquireTimeout.readable) "
                     + "(pool size \(config.maxConnections): \(snapshot.inUse) in use, "
                     + "\(snapshot.waiting + 1) waiting)"))
     }

@@ -1,0 +1,128 @@
+import PGFast
+import Testing
+
+@Suite("ConnectionPool")
+struct PoolTests {
+    @Test func twoHundredTasksShareFiveConnections() async throws {
+        try await TestServer.withDatabase(minConnections: 0, maxConnections: 5) { db in
+            let total = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<200 {
+                    group.addTask { try await db.value("SELECT \(i)::int8, pg_sleep(0.001)", as: Int.self) }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(total == (0..<200).reduce(0, +))
+            let metrics = await db.pool.metrics
+            #expect(metrics.open <= 5)
+            #expect(metrics.acquired >= 200)
+            #expect(metrics.inUse == 0)
+            #expect(metrics.waiting == 0)
+        }
+    }
+
+    @Test func exhaustedPoolFailsWithAcquireTimeout() async throws {
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            var config = config
+            config.maxConnections = 2
+            config.acquireTimeout = .milliseconds(300)
+            let pool = try await ConnectionPool(config)
+            let holders = (0..<2).map { _ in
+                Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(2)") } }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { try await $0.execute("SELECT 1") }
+            }
+            #expect(error?.code == .acquireTimeout)
+            #expect(error?.message.contains("pool size 2") == true)
+            #expect(error?.message.contains("300") == true)
+            #expect(await pool.metrics.acquireTimeouts == 1)
+            for holder in holders { _ = try await holder.value }
+            // Once the holders are done, the pool serves again.
+            #expect(try await pool.withConnection { try await $0.value("SELECT 1::int8", as: Int.self) } == 1)
+            await pool.close()
+        }
+    }
+
+    @Test func brokenConnectionIsReplaced() async throws {
+        try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { db in
+            let pid = try await db.value("SELECT pg_backend_pid()::int8", as: Int.self)
+            // Kill the pooled session from another connection, as a server restart would.
+            let admin = try await Connection.connect(try await TestServer.adminConfig())
+            try await admin.execute("SELECT pg_terminate_backend(\(pid)::int4)")
+            await admin.close()
+            try await Task.sleep(for: .milliseconds(100))
+            let newPID = try await db.value("SELECT pg_backend_pid()::int8", as: Int.self)
+            #expect(newPID != pid)
+            #expect(await db.pool.metrics.connectionsReplaced == 1)
+        }
+    }
+
+    @Test func closeWaitsForWorkInFlight() async throws {
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            let pool = try await ConnectionPool(config)
+            let work = Task { try await pool.withConnection { try await $0.value("SELECT 5::int8 FROM pg_sleep(0.3)", as: Int.self) } }
+            try await Task.sleep(for: .milliseconds(100))
+            await pool.close()
+            #expect(try await work.value == 5)
+            #expect(await pool.metrics.open == 0)
+            let error = await #expect(throws: PostgresError.self) { try await pool.acquire() }
+            #expect(error?.code == .poolClosed)
+        }
+    }
+
+    @Test func cancelledWaiterLeavesTheLine() async throws {
+        try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { db in
+            let holder = Task { try await db.execute("SELECT pg_sleep(0.5)") }
+            try await Task.sleep(for: .milliseconds(100))
+            let waiter = Task { try await db.value("SELECT 1::int8", as: Int.self) }
+            try await Task.sleep(for: .milliseconds(100))
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+            _ = try await holder.value
+            #expect(await db.pool.metrics.waiting == 0)
+            #expect(try await db.value("SELECT 2::int8", as: Int.self) == 2)
+        }
+    }
+
+    @Test func invalidSizesAreRejected() async throws {
+        var config = try DatabaseConfig(url: "postgresql://localhost/x")
+        config.minConnections = 3
+        config.maxConnections = 2
+        let error = await #expect(throws: PostgresError.self) { try await ConnectionPool(config) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains("minConnections (3)") == true)
+    }
+
+    @Test func timeoutsAreAppliedAsServerSettings() async throws {
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            var config = config
+            config.statementTimeout = .milliseconds(1500)
+            config.lockTimeout = .seconds(2)
+            config.idleInTransactionSessionTimeout = .seconds(60)
+            config.applicationName = "orders"
+            let db = try await Database.connect(config)
+            #expect(try await db.value("SHOW statement_timeout", as: String.self) == "1500ms")
+            #expect(try await db.value("SHOW lock_timeout", as: String.self) == "2s")
+            #expect(try await db.value("SHOW idle_in_transaction_session_timeout", as: String.self) == "1min")
+            #expect(try await db.value("SHOW application_name", as: String.self) == "orders")
+            let error = await #expect(throws: PostgresError.self) { try await db.execute("SELECT pg_sleep(3)") }
+            #expect(error?.sqlState == .queryCanceled)
+            await db.close()
+        }
+    }
+
+    @Test func slowQueriesAreCounted() async throws {
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            var config = config
+            config.slowQueryThreshold = .milliseconds(50)
+            let db = try await Database.connect(config)
+            try await db.execute("SELECT pg_sleep(0.1)")
+            try await db.execute("SELECT 1")
+            let metrics = await db.pool.metrics
+            #expect(metrics.slowQueries == 1)
+            #expect(metrics.queries >= 2)
+            await db.close()
+        }
+    }
+}
