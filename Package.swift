@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PGFastTests", dependencies: ["PGFast", "PGFastTesting"]),
+        .testTarget(name: "PGFastTests", dependencies: ["PGFast", "PGFastTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "PGFastTestingTests", dependencies: ["PGFastTesting"]),
         .testTarget(name: "PGFastCLITests", dependencies: ["PGFastCLI", "PGFastTesting"]),
     ],

@@ -126,3 +126,23 @@ struct PoolTests {
         }
     }
 }
+
+import ServiceLifecycle
+import Logging
+
+@Suite("ConnectionPool as a Service")
+struct PoolServiceTests {
+    @Test func closesWhenTheServiceGroupShutsDown() async throws {
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            let pool = try await ConnectionPool(config)
+            let group = ServiceGroup(
+                configuration: .init(services: [pool], logger: Logger(label: "test")))
+            let running = Task { try await group.run() }
+            #expect(try await Database(pool: pool).value("SELECT 3::int8", as: Int.self) == 3)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(pool.isClosed)
+            #expect(await pool.metrics.open == 0)
+        }
+    }
+}
