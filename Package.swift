@@ -32,7 +32,11 @@ let package = Package(
         ),
         .target(
             name: "PGFastTesting",
-            dependencies: ["PGFast", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PGFast",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Named PGFastCLI (not "pgfast") so it cannot clash with PGFast on a case-insensitive disk.
         .executableTarget(

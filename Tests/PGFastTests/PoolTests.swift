@@ -146,3 +146,32 @@ struct PoolServiceTests {
         }
     }
 }
+
+import Foundation
+import PGFastTesting
+
+@Suite("ConnectionPool across a server restart")
+struct PoolRestartTests {
+    @Test func servesAgainAfterTheServerRestarts() async throws {
+        // A private cluster: restarting the shared one would disturb the other tests.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-restart-\(UUID())").path
+        let server = try await EmbeddedServer.start(directory: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var config = try DatabaseConfig(url: server.socketURL)
+        config.minConnections = 2
+        config.maxConnections = 2
+        let pool = try await ConnectionPool(config)
+        let db = Database(pool: pool)
+        #expect(try await db.value("SELECT 1::int8", as: Int.self) == 1)
+
+        try await server.restart()
+
+        // The same pool, not rebuilt: the dead sessions are noticed and replaced.
+        for _ in 0..<5 {
+            #expect(try await db.value("SELECT 2::int8", as: Int.self) == 2)
+        }
+        #expect(await pool.metrics.connectionsReplaced >= 1)
+        await pool.close()
+        try await server.stop()
+    }
+}
