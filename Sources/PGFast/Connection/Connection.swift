@@ -28,8 +28,8 @@ public final actor Connection {
     /// The `PGconn`. Written only on the connection's thread; read without
     /// isolation by the pool's health check, which runs only while the
     /// connection is idle in the pool (the pool's lock orders those accesses).
-    nonisolated(unsafe) private var handle: OpaquePointer?
-    private var cancelToken: CancelToken?
+    nonisolated(unsafe) private(set) var handle: OpaquePointer?
+    private(set) var cancelToken: CancelToken?
     private let notices: NoticeSink
     nonisolated let logger: Logger
     nonisolated let statistics: PoolStatistics?
@@ -346,14 +346,14 @@ public final actor Connection {
 
     // MARK: - Results and errors
 
-    private func openHandle() throws -> OpaquePointer {
+    func openHandle() throws -> OpaquePointer {
         guard let handle else {
             throw PostgresError(code: .connectionClosed, message: "the connection is closed")
         }
         return handle
     }
 
-    private func check(
+    func check(
         _ result: OpaquePointer?, handle: OpaquePointer, text: String, binds: [PostgresBind],
         file: String, line: Int
     ) throws -> OpaquePointer {
@@ -384,7 +384,7 @@ public final actor Connection {
         }
     }
 
-    private func serverError(
+    func serverError(
         _ result: OpaquePointer, text: String, binds: [PostgresBind], file: String, line: Int
     ) -> PostgresError {
         func field(_ code: Character) -> String? {
@@ -416,12 +416,12 @@ public final actor Connection {
         return error
     }
 
-    private func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
+    func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
         let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
         return PostgresError(code: code, message: message.isEmpty ? "the connection was lost" : message)
     }
 
-    private func noteDuration(since started: ContinuousClock.Instant, text: String) {
+    func noteDuration(since started: ContinuousClock.Instant, text: String) {
         statistics?.recordQuery()
         guard let slowQueryThreshold else { return }
         let elapsed = ContinuousClock.now - started

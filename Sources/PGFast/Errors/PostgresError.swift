@@ -64,6 +64,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var constraint: String?
     /// The SQL text that failed, as sent (with `$n` placeholders, templates rendered).
     public var query: String?
+    /// The SQL file and line of the failing statement, when it came from a script file.
+    public var sourceFile: String?
+    public var sourceLine: Int?
     /// Where the statement was issued from in Swift code.
     public var file: String?
     public var line: Int?
@@ -82,6 +85,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public func description(includingBindValues: Bool) -> String {
         var text = "PostgresError.\(code)"
         if let sqlState { text += " \(sqlState)" }
+        if let sourceFile { text += " at \(sourceFile):\(sourceLine ?? 1)" }
         text += ": \(message)"
         if let detail { text += "\nDETAIL: \(detail)" }
         if let hint { text += "\nHINT: \(hint)" }
