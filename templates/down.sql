@@ -1,0 +1,2 @@
+-- Undoes migration {{version}} {{name}} (`pgfast schema down`), in one transaction.
+
