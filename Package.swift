@@ -32,7 +32,11 @@ let package = Package(
         ),
         .target(
             name: "PGFastTesting",
-            dependencies: ["PGFast", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PGFast",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Named PGFastCLI (not "pgfast") so it cannot clash with PGFast on a case-insensitive disk.
         .executableTarget(
@@ -43,7 +47,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PGFastTests", dependencies: ["PGFast", "PGFastTesting"]),
+        .testTarget(name: "PGFastTests", dependencies: ["PGFast", "PGFastTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "PGFastTestingTests", dependencies: ["PGFastTesting"]),
         .testTarget(name: "PGFastCLITests", dependencies: ["PGFastCLI", "PGFastTesting"]),
     ],

@@ -126,3 +126,52 @@ struct PoolTests {
         }
     }
 }
+
+import ServiceLifecycle
+import Logging
+
+@Suite("ConnectionPool as a Service")
+struct PoolServiceTests {
+    @Test func closesWhenTheServiceGroupShutsDown() async throws {
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            let pool = try await ConnectionPool(config)
+            let group = ServiceGroup(
+                configuration: .init(services: [pool], logger: Logger(label: "test")))
+            let running = Task { try await group.run() }
+            #expect(try await Database(pool: pool).value("SELECT 3::int8", as: Int.self) == 3)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(pool.isClosed)
+            #expect(await pool.metrics.open == 0)
+        }
+    }
+}
+
+import Foundation
+import PGFastTesting
+
+@Suite("ConnectionPool across a server restart")
+struct PoolRestartTests {
+    @Test func servesAgainAfterTheServerRestarts() async throws {
+        // A private cluster: restarting the shared one would disturb the other tests.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-restart-\(UUID())").path
+        let server = try await EmbeddedServer.start(directory: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var config = try DatabaseConfig(url: server.socketURL)
+        config.minConnections = 2
+        config.maxConnections = 2
+        let pool = try await ConnectionPool(config)
+        let db = Database(pool: pool)
+        #expect(try await db.value("SELECT 1::int8", as: Int.self) == 1)
+
+        try await server.restart()
+
+        // The same pool, not rebuilt: the dead sessions are noticed and replaced.
+        for _ in 0..<5 {
+            #expect(try await db.value("SELECT 2::int8", as: Int.self) == 2)
+        }
+        #expect(await pool.metrics.connectionsReplaced >= 1)
+        await pool.close()
+        try await server.stop()
+    }
+}

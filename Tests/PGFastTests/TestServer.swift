@@ -1,5 +1,6 @@
 import Foundation
 import PGFast
+import PGFastTesting
 import Testing
 
 /// The server the runtime tests use: `TEST_DATABASE_URL`, else the embedded one.
@@ -8,8 +9,7 @@ enum TestServer {
         if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
             return try DatabaseConfig(url: url)
         }
-        Issue.record("TEST_DATABASE_URL is not set")
-        throw CancellationError()
+        return try DatabaseConfig(url: try await EmbeddedServer.shared().socketURL)
     }
 
     /// A fresh database for one test, dropped afterwards.
