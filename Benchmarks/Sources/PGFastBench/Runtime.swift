@@ -8,7 +8,7 @@ import PostgresNIO
 ///
 /// 1. sequential `SELECT $1::int4` round trips on one connection;
 /// 2. the same from 8 tasks over a pool of 8;
-/// 3. decoding 100,000 rows of (int8, text, timestamptz, float8, bool) (next commit).
+/// 3. decoding 100,000 rows of (int8, text, timestamptz, float8, bool).
 ///
 /// Each measurement runs both clients back to back, alternating which goes
 /// first, `--rounds` times; the table shows the median round.
@@ -41,11 +41,16 @@ struct RuntimeBenchmark: AsyncParsableCommand {
     @Option(help: "How many times each measurement runs (the median is reported).")
     var rounds = 3
 
+    @Option(
+        parsing: .upToNextOption,
+        help: "Scenarios to run: 1 1b 2 2b 3 (default: all).")
+    var scenarios: [String] = ["1", "1b", "2", "2b", "3"]
+
     mutating func run() async throws {
         let endpoints = try await server.endpoints()
         let settings = RuntimeSettings(
             roundTrips: roundTrips, concurrentRoundTrips: concurrentRoundTrips, tasks: tasks, warmup: warmup,
-            rows: rows, decodeQueries: decodeQueries, rounds: rounds)
+            rows: rows, decodeQueries: decodeQueries, rounds: rounds, scenarios: Set(scenarios))
         var lines: [ResultLine] = []
         for endpoint in endpoints {
             print("== \(endpoint)")
@@ -63,6 +68,7 @@ struct RuntimeSettings: Sendable {
     var rows: Int
     var decodeQueries: Int
     var rounds: Int
+    var scenarios: Set<String>
 }
 
 /// postgres-nio gets a logger that drops everything, as PGFast's pools do below.
@@ -129,50 +135,60 @@ private func measureAll(
     var lines: [ResultLine] = []
 
     // 1. Sequential round trips on one connection.
-    lines.append(
-        try await compare(
-            "1. sequential, one connection (PGFast: loop inside withConnection)", endpoint, settings,
-            goal: 1.5, unit: "ops/s",
-            pgfast: { count in try await pgfastLoopInWithConnection(clients.pgfastSingle, count) },
-            nio: { count in try await nioLoopOnConnection(clients.nioConnection, count) },
-            operations: n))
-    lines.append(
-        try await compare(
-            "1b. sequential, pooled per query (db.value / PostgresClient.query), pool of 1", endpoint, settings,
-            goal: nil, unit: "ops/s",
-            pgfast: { count in try await pgfastPerQuery(clients.pgfastSingleDB, count) },
-            nio: { count in try await nioPerQuery(clients.nioSingle, count) },
-            operations: n))
+    if settings.scenarios.contains("1") {
+        lines.append(
+            try await compare(
+                "1. sequential, one connection (PGFast: loop inside withConnection)", endpoint, settings,
+                goal: 1.5, unit: "ops/s",
+                pgfast: { count in try await pgfastLoopInWithConnection(clients.pgfastSingle, count) },
+                nio: { count in try await nioLoopOnConnection(clients.nioConnection, count) },
+                operations: n))
+    }
+    if settings.scenarios.contains("1b") {
+        lines.append(
+            try await compare(
+                "1b. sequential, pooled per query (db.value / PostgresClient.query), pool of 1", endpoint, settings,
+                goal: nil, unit: "ops/s",
+                pgfast: { count in try await pgfastPerQuery(clients.pgfastSingleDB, count) },
+                nio: { count in try await nioPerQuery(clients.nioSingle, count) },
+                operations: n))
+    }
 
     // 2. The same from `tasks` tasks over a pool of `tasks`.
-    lines.append(
-        try await compare(
-            "2. \(tasks) tasks, pool of \(tasks), per query (db.value / PostgresClient.query)", endpoint, settings,
-            goal: 1.5, unit: "ops/s",
-            pgfast: { count in
-                try await concurrently(tasks, count) { share in try await pgfastPerQuery(clients.pgfastPoolDB, share) }
-            },
-            nio: { count in
-                try await concurrently(tasks, count) { share in try await nioPerQuery(clients.nioPool, share) }
-            },
-            operations: concurrent))
-    lines.append(
-        try await compare(
-            "2b. \(tasks) tasks, pool of \(tasks), loop inside withConnection", endpoint, settings,
-            goal: nil, unit: "ops/s",
-            pgfast: { count in
-                try await concurrently(tasks, count) { share in
-                    try await pgfastLoopInWithConnection(clients.pgfastPool, share)
-                }
-            },
-            nio: { count in
-                try await concurrently(tasks, count) { share in
-                    try await clients.nioPool.withConnection { connection in
-                        try await nioLoopOnConnection(connection, share)
+    if settings.scenarios.contains("2") {
+        lines.append(
+            try await compare(
+                "2. \(tasks) tasks, pool of \(tasks), per query (db.value / PostgresClient.query)", endpoint, settings,
+                goal: 1.5, unit: "ops/s",
+                pgfast: { count in
+                    try await concurrently(tasks, count) { share in
+                        try await pgfastPerQuery(clients.pgfastPoolDB, share)
                     }
-                }
-            },
-            operations: concurrent))
+                },
+                nio: { count in
+                    try await concurrently(tasks, count) { share in try await nioPerQuery(clients.nioPool, share) }
+                },
+                operations: concurrent))
+    }
+    if settings.scenarios.contains("2b") {
+        lines.append(
+            try await compare(
+                "2b. \(tasks) tasks, pool of \(tasks), loop inside withConnection", endpoint, settings,
+                goal: nil, unit: "ops/s",
+                pgfast: { count in
+                    try await concurrently(tasks, count) { share in
+                        try await pgfastLoopInWithConnection(clients.pgfastPool, share)
+                    }
+                },
+                nio: { count in
+                    try await concurrently(tasks, count) { share in
+                        try await clients.nioPool.withConnection { connection in
+                            try await nioLoopOnConnection(connection, share)
+                        }
+                    }
+                },
+                operations: concurrent))
+    }
 
     // 3. Decoding: waits for PGFast's Date and Double codecs.
     return lines

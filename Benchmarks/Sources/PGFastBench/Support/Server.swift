@@ -1,5 +1,6 @@
 import Foundation
 import PGFast
+import PGFastTesting
 import PostgresNIO
 
 /// One server endpoint, described once and handed to both clients the same way.
@@ -83,12 +84,18 @@ struct Endpoint: Sendable, CustomStringConvertible {
 }
 
 extension ServerOptions {
-    /// The TCP endpoint and, unless `--tcp-only`, the unix-socket endpoint of the same server.
+    /// The TCP endpoint and, unless `--tcp-only`, the unix-socket endpoint of the same server:
+    /// `--url`, else the embedded server (`EmbeddedServer.shared()`, started if needed).
     func endpoints() async throws -> [Endpoint] {
-        guard let url else {
-            throw BenchmarkError("pass --url postgresql://user@127.0.0.1:PORT/db (embedded server: not yet wired)")
+        var url = self.url
+        var socketDir = self.socketDir
+        if url == nil {
+            let server = try await EmbeddedServer.shared()
+            print("embedded server: PostgreSQL \(server.serverVersion), \(server.url), socket \(server.socketDirectory)")
+            url = server.url
+            socketDir = socketDir ?? server.socketDirectory
         }
-        let config = try DatabaseConfig(url: url)
+        let config = try DatabaseConfig(url: url!)
         let host = config.host ?? "127.0.0.1"
         guard !host.hasPrefix("/") else {
             throw BenchmarkError("--url must name a TCP host (both clients use loopback TCP); use --socket-dir for sockets")
