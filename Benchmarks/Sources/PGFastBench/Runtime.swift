@@ -46,11 +46,17 @@ struct RuntimeBenchmark: AsyncParsableCommand {
         help: "Scenarios to run: 1 1b 2 2b 3 (default: all).")
     var scenarios: [String] = ["1", "1b", "2", "2b", "3"]
 
+    @Option(
+        parsing: .upToNextOption,
+        help: "Clients to run: PGFast postgres-nio (default: both; one alone is for profiling).")
+    var clients: [String] = [Client.pgfast.rawValue, Client.nio.rawValue]
+
     mutating func run() async throws {
         let endpoints = try await server.endpoints()
         let settings = RuntimeSettings(
             roundTrips: roundTrips, concurrentRoundTrips: concurrentRoundTrips, tasks: tasks, warmup: warmup,
-            rows: rows, decodeQueries: decodeQueries, rounds: rounds, scenarios: Set(scenarios))
+            rows: rows, decodeQueries: decodeQueries, rounds: rounds, scenarios: Set(scenarios),
+            clients: clients.compactMap(Client.init(rawValue:)))
         var lines: [ResultLine] = []
         for endpoint in endpoints {
             print("== \(endpoint)")
@@ -69,6 +75,7 @@ struct RuntimeSettings: Sendable {
     var decodeQueries: Int
     var rounds: Int
     var scenarios: Set<String>
+    var clients: [Client]
 }
 
 /// postgres-nio gets a logger that drops everything, as PGFast's pools do below.
@@ -204,7 +211,7 @@ private func compare(
     var line = ResultLine(scenario: scenario, transport: endpoint.name, unit: unit, goal: goal)
     for round in 0..<settings.rounds {
         let order: [Client] = round % 2 == 0 ? [.pgfast, .nio] : [.nio, .pgfast]
-        for client in order {
+        for client in order where settings.clients.contains(client) {
             let body = client == .pgfast ? pgfast : nio
             try await body(settings.warmup)
             let sample = try await timed(operations: operations) { try await body(operations) }

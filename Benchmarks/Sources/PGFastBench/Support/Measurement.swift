@@ -46,7 +46,7 @@ struct ResultLine: Sendable {
     /// The goal for PGFast ÷ postgres-nio, if this line has one.
     var goal: Double?
 
-    var ratio: Double { median(pgfast) / median(nio) }
+    var ratio: Double { pgfast.isEmpty || nio.isEmpty ? .nan : median(pgfast) / median(nio) }
 }
 
 extension Double {
@@ -69,14 +69,18 @@ func printTable(_ lines: [ResultLine], rounds: Int) {
     print("| scenario | transport | PGFast | postgres-nio | ratio | goal |")
     print("| --- | --- | ---: | ---: | ---: | --- |")
     for line in lines {
-        var pgfast = "\(median(line.pgfast).grouped) \(line.unit)"
-        var nio = "\(median(line.nio).grouped) \(line.unit)"
-        if !line.pgfastMillis.isEmpty {
-            pgfast += " (\(median(line.pgfastMillis).formatted(1)) ms/query)"
-            nio += " (\(median(line.nioMillis).formatted(1)) ms/query)"
+        func figure(_ values: [Double], _ millis: [Double]) -> String {
+            guard !values.isEmpty else { return "—" }
+            var text = "\(median(values).grouped) \(line.unit)"
+            if !millis.isEmpty { text += " (\(median(millis).formatted(1)) ms/query)" }
+            return text
         }
+        let pgfast = figure(line.pgfast, line.pgfastMillis)
+        let nio = figure(line.nio, line.nioMillis)
         let goal: String
-        if let target = line.goal {
+        if line.ratio.isNaN {
+            goal = "—"
+        } else if let target = line.goal {
             goal = "≥ \(target.formatted(2))× " + (line.ratio >= target ? "met" : "missed")
         } else {
             goal = "—"
