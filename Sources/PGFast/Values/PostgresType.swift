@@ -61,6 +61,27 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let uuidArray = PostgresType(2951)
     public static let jsonb = PostgresType(3802)
     public static let jsonbArray = PostgresType(3807)
+    public static let xid = PostgresType(28)
+    public static let oidArray = PostgresType(1028)
+    public static let xmlArray = PostgresType(143)
+    public static let timeArray = PostgresType(1183)
+    public static let intervalArray = PostgresType(1187)
+    public static let timetzArray = PostgresType(1270)
+    public static let regclass = PostgresType(2205)
+    public static let regtype = PostgresType(2206)
+
+    /// OIDs from here on belong to user-defined types (enums, domains, extensions such as citext).
+    static let firstUserDefinedOID: UInt32 = 16384
+
+    /// Whether this is one of the built-in array types (or a user-defined type, which may be one).
+    var isArrayOrUserDefined: Bool {
+        rawValue >= Self.firstUserDefinedOID || Self.arrayOIDs.contains(rawValue)
+    }
+
+    private static let arrayOIDs: Set<UInt32> = [
+        143, 199, 1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028, 1115,
+        1182, 1183, 1185, 1187, 1231, 1270, 2951, 3807,
+    ]
 
     /// A readable name for errors: `int8`, `text`, or `oid 16385` for types PGFast does not know.
     public var description: String {
@@ -76,7 +97,8 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
         1042: "bpchar", 1043: "varchar", 1082: "date", 1083: "time", 1114: "timestamp",
         1115: "timestamp[]", 1182: "date[]", 1184: "timestamptz", 1185: "timestamptz[]",
         1186: "interval", 1231: "numeric[]", 1266: "timetz", 1700: "numeric", 2950: "uuid",
-        2951: "uuid[]", 3802: "jsonb", 3807: "jsonb[]",
+        2951: "uuid[]", 3802: "jsonb", 3807: "jsonb[]", 28: "xid", 1028: "oid[]", 143: "xml[]",
+        1183: "time[]", 1187: "interval[]", 1270: "timetz[]", 2205: "regclass", 2206: "regtype",
     ]
 }
 
