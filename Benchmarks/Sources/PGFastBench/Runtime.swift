@@ -197,7 +197,10 @@ private func measureAll(
                 operations: concurrent))
     }
 
-    // 3. Decoding: waits for PGFast's Date and Double codecs.
+    // 3. Decoding.
+    if settings.scenarios.contains("3") {
+        lines.append(try await compareDecoding(clients, endpoint, settings))
+    }
     return lines
 }
 
@@ -246,7 +249,7 @@ private func concurrently(
 private func pgfastLoopInWithConnection(_ pool: ConnectionPool, _ count: Int) async throws {
     try await pool.withConnection { connection in
         for i in 0..<count {
-            let value = try await connection.value("SELECT \(i)::int4", as: Int.self)
+            let value = try await connection.value("SELECT \(i)::int4", as: Int32.self)
             guard value == i else { throw BenchmarkError("PGFast returned \(value) for \(i)") }
         }
     }
@@ -255,7 +258,7 @@ private func pgfastLoopInWithConnection(_ pool: ConnectionPool, _ count: Int) as
 /// PGFast: each statement borrows a connection from the pool (`db.value`).
 private func pgfastPerQuery(_ db: Database, _ count: Int) async throws {
     for i in 0..<count {
-        let value = try await db.value("SELECT \(i)::int4", as: Int.self)
+        let value = try await db.value("SELECT \(i)::int4", as: Int32.self)
         guard value == i else { throw BenchmarkError("PGFast returned \(value) for \(i)") }
     }
 }

@@ -91,14 +91,16 @@ extension ServerOptions {
         var socketDir = self.socketDir
         if url == nil {
             let server = try await EmbeddedServer.shared()
-            print("embedded server: PostgreSQL \(server.serverVersion), \(server.url), socket \(server.socketDirectory)")
+            print(
+                "embedded server: PostgreSQL \(server.serverVersion), \(server.url), socket \(server.socketDirectory)")
             url = server.url
             socketDir = socketDir ?? server.socketDirectory
         }
         let config = try DatabaseConfig(url: url!)
         let host = config.host ?? "127.0.0.1"
         guard !host.hasPrefix("/") else {
-            throw BenchmarkError("--url must name a TCP host (both clients use loopback TCP); use --socket-dir for sockets")
+            throw BenchmarkError(
+                "--url must name a TCP host (both clients use loopback TCP); use --socket-dir for sockets")
         }
         let port = config.port ?? 5432
         let user = config.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
