@@ -1,0 +1,67 @@
+extension Migration {
+    /// What a file name in a migrations or fixtures directory says about the file.
+    enum FileName: Equatable {
+        enum Kind: Equatable {
+            case up, down
+        }
+
+        /// `{14 digits}_{name}_up.sql` or `…_down.sql`.
+        case pgfast(version: String, name: String, kind: Kind)
+        /// `{digits}_{name}.sql`, pgdbm's convention (no down files).
+        case pgdbm(version: String, name: String)
+        /// `{digits}_{name}_fixture.sql`.
+        case fixture(version: String, name: String)
+        /// Not a migration; `reason` says what was expected.
+        case invalid(reason: String)
+
+        static let expected = "expected {version}_{name}_up.sql or {version}_{name}_down.sql"
+
+        static func parse(_ fileName: String) -> FileName {
+            guard fileName.hasSuffix(".sql") else { return .invalid(reason: "not a .sql file") }
+            for (suffix, kind) in [("_up.sql", Kind.up), ("_down.sql", .down)] where fileName.hasSuffix(suffix) {
+                guard let (version, name) = split(fileName.dropLast(suffix.count)) else {
+                    return .invalid(reason: expected)
+                }
+                guard version.count == 14 else {
+                    return .invalid(
+                        reason: "version \"\(version)\" has \(version.count) digits; "
+                            + "it must be a 14-digit timestamp (YYYYMMDDHHMMSS)")
+                }
+                return .pgfast(version: version, name: name, kind: kind)
+            }
+            if fileName.hasSuffix("_fixture.sql") {
+                guard let (version, name) = split(fileName.dropLast("_fixture.sql".count)) else {
+                    return .invalid(reason: "expected {version}_{name}_fixture.sql")
+                }
+                return .fixture(version: version, name: name)
+            }
+            guard let (version, name) = split(fileName.dropLast(".sql".count)) else {
+                return .invalid(reason: expected)
+            }
+            return .pgdbm(version: version, name: name)
+        }
+
+        /// `digits_rest` into its parts; nil if either is empty.
+        private static func split(_ stem: Substring) -> (String, String)? {
+            let digits = stem.prefix { $0.isASCII && $0.isNumber }
+            let rest = stem.dropFirst(digits.count)
+            guard !digits.isEmpty, rest.first == "_", rest.count > 1 else { return nil }
+            return (String(digits), String(rest.dropFirst()))
+        }
+    }
+
+    /// Orders versions numerically, so pgdbm's `9_…` precedes `10_…`; ties fall back to the text.
+    static func versionPrecedes(_ lhs: String, _ rhs: String) -> Bool {
+        let left = versionKey(lhs)
+        let right = versionKey(rhs)
+        if left.count != right.count { return left.count < right.count }
+        if left != right { return left < right }
+        return lhs < rhs
+    }
+
+    /// The number a version stands for, as digits without leading zeros: `"001"` and `"1"` are one version.
+    static func versionKey(_ version: String) -> String {
+        let trimmed = version.drop { $0 == "0" }
+        return trimmed.isEmpty ? "0" : String(trimmed)
+    }
+}
