@@ -1,0 +1,83 @@
+import Foundation
+
+extension Migrator {
+    /// The history table's name in templates: `{{tables.pgfast_migrations}}`.
+    static let historyTable = "{{tables.pgfast_migrations}}"
+
+    /// Creates the history table when missing (idempotent, safe under the lock).
+    func ensureHistory(on db: Database) async throws {
+        try await db.execute(
+            script: """
+                CREATE TABLE IF NOT EXISTS \(Self.historyTable) (
+                    module text NOT NULL,
+                    version text NOT NULL,
+                    name text NOT NULL,
+                    checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now(),
+                    duration_ms double precision NOT NULL DEFAULT 0,
+                    PRIMARY KEY (module, version)
+                )
+                """)
+    }
+
+    /// Whether the history table exists yet (status and verify do not create it).
+    func historyExists(on db: Database) async throws -> Bool {
+        let name = db.render(Self.historyTable)
+        return try await db.value("SELECT to_regclass(\(name)) IS NOT NULL", as: Bool.self)
+    }
+
+    /// The module's applied migrations, oldest first.
+    func appliedMigrations(on db: Database) async throws -> [AppliedMigration] {
+        guard try await historyExists(on: db) else { return [] }
+        let rows = try await db.query(
+            """
+            SELECT version, name, checksum, applied_at, duration_ms FROM \(unsafeRaw: Self.historyTable)
+            WHERE module = \(module) ORDER BY applied_at, version
+            """)
+        return try rows.decode((String, String, String, Date, Double).self).map {
+            AppliedMigration(version: $0.0, name: $0.1, checksum: $0.2, appliedAt: $0.3, durationMilliseconds: $0.4)
+        }
+    }
+
+    /// Runs `body` holding the module's advisory lock, waiting up to `lockTimeout`.
+    func withMigrationLock<R>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (Database) async throws -> R
+    ) async throws -> R {
+        try await database.withConnection { db in
+            let key = Self.lockKey(schema: db.schema ?? "public", module: module)
+            try await db.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), false)")
+            do {
+                try await db.execute("SELECT pg_advisory_lock(\(Self.lockClass), \(key))")
+            } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+                throw MigrationError(
+                    code: .lockTimeout,
+                    message: "another migrator of module \"\(module)\" held the lock for more than "
+                        + "\(lockTimeout.readable)",
+                    hint: "wait for it to finish, or raise the timeout (--timeout)")
+            }
+            try await db.execute("RESET lock_timeout")
+            do {
+                let result = try await body(db)
+                try await db.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(key))")
+                return result
+            } catch {
+                await db.connection?.rollback()
+                _ = try? await db.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(key))")
+                throw error
+            }
+        }
+    }
+
+    /// Advisory-lock class of migrators: "PGFM".
+    static let lockClass: Int32 = 0x5047_464D
+
+    static func lockKey(schema: String, module: String) -> Int32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in (schema + "\u{0}" + module).utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
+        }
+        return Int32(bitPattern: hash)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+extension Migrator {
+    /// What ``up(to:force:)`` would apply, in order: a dry run. Throws the same
+    /// errors `up` would (an invalid set, changed files) without changing anything.
+    ///
+    /// ```swift
+    /// for migration in try await migrator.plan() { print(migration.displayName) }
+    /// ```
+    public func plan(to target: String? = nil, force: Bool = false) async throws -> [Migration] {
+        let set = try migrations()
+        let applied = try await database.withConnection { db in
+            try await adoptedOrApplied(on: db, set: set)
+        }
+        return try pending(in: set, applied: applied, to: target, force: force)
+    }
+
+    /// Applies the pending migrations in dependency order, each in a
+    /// transaction with its history row (unless its file opts out), and returns
+    /// them. `force` skips the check for applied files that changed since.
+    ///
+    /// ```swift
+    /// let applied = try await migrator.up()
+    /// try await migrator.up(to: "20250101000300")
+    /// ```
+    @discardableResult
+    public func up(to target: String? = nil, force: Bool = false) async throws -> [Migration] {
+        let set = try migrations()
+        return try await withMigrationLock { db in
+            try await ensureHistory(on: db)
+            let applied = try await adoptedOrApplied(on: db, set: set)
+            let pending = try pending(in: set, applied: applied, to: target, force: force)
+            for migration in pending {
+                try await apply(migration, on: db)
+            }
+            return pending
+        }
+    }
+
+    /// The pending migrations after the checks `up` makes.
+    func pending(in set: MigrationSet, applied: [AppliedMigration], to target: String?, force: Bool) throws
+        -> [Migration]
+    {
+        let appliedByVersion = Dictionary(applied.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        if !force {
+            let changed = set.migrations.filter { migration in
+                appliedByVersion[migration.version].map { $0.checksum != migration.checksum } ?? false
+            }
+            if !changed.isEmpty {
+                var error = MigrationError(
+                    code: .checksumMismatch, file: changed[0].upFile.path,
+                    message: "applied migration(s) changed since they were applied: "
+                        + changed.map(\.displayName).joined(separator: ", "),
+                    hint: "restore the files, or run with force to skip this check")
+                error.additionalErrors = changed.dropFirst().map {
+                    MigrationError(code: .checksumMismatch, file: $0.upFile.path, message: "\($0.displayName) changed")
+                }
+                throw error
+            }
+        }
+        var pending = set.migrations.filter { appliedByVersion[$0.version] == nil }
+        if let target {
+            guard let position = set.migrations.firstIndex(where: { $0.version == target }) else {
+                throw MigrationError(
+                    code: .unknownDependency, message: "target version \(target) matches no migration")
+            }
+            let allowed = Set(set.migrations[...position].map(\.version))
+            pending = pending.filter { allowed.contains($0.version) }
+        }
+        return pending
+    }
+
+    /// Runs one migration and records it; in a transaction unless it opted out.
+    func apply(_ migration: Migration, on db: Database) async throws {
+        let script: SQLScript
+        do {
+            script = try migration.upScript()
+        } catch let error as MigrationError {
+            throw error
+        }
+        let started = ContinuousClock.now
+        let record: (Database, Duration) async throws -> Void = { db, elapsed in
+            try await db.execute(
+                """
+                INSERT INTO \(unsafeRaw: Self.historyTable) (module, version, name, checksum, duration_ms)
+                VALUES (\(module), \(migration.version), \(migration.name), \(migration.checksum), \(Double(elapsed.milliseconds)))
+                """)
+        }
+        do {
+            if migration.runsInTransaction {
+                try await db.transaction { tx in
+                    try await tx.execute(script)
+                    try await record(tx, ContinuousClock.now - started)
+                }
+            } else {
+                try await db.execute(script)
+                try await record(db, ContinuousClock.now - started)
+            }
+        } catch let error as PostgresError {
+            throw MigrationError(applying: migration, file: migration.upFile, error: error)
+        }
+    }
+}
+
+extension MigrationError {
+    /// A server error while running a migration file: the file, the line, and the server's words.
+    init(applying migration: Migration, file: URL, error: PostgresError) {
+        var message = "\(migration.displayName) failed"
+        if let sqlState = error.sqlState { message += " (\(sqlState))" }
+        message += ": \(error.message)"
+        self.init(
+            code: .applyFailed, file: error.sourceFile ?? file.path, line: error.sourceLine, message: message,
+            detail: error.detail, hint: error.hint)
+    }
+}

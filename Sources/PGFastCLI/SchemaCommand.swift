@@ -1,0 +1,286 @@
+import ArgumentParser
+import Foundation
+import PGFast
+import PGFastTesting
+
+/// `pgfast schema create|up|down|status|deps|verify`: SQL-file migrations.
+struct SchemaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Create, apply, roll back and inspect SQL-file migrations.",
+        subcommands: [Create.self, Up.self, Down.self, Status.self, Deps.self, Verify.self]
+    )
+
+    /// Where the migrations are and which database they go to.
+    struct Target: ParsableArguments {
+        @Option(name: .customLong("database-url"), help: "The database (default: DATABASE_URL, else the embedded server).")
+        var databaseURL: String?
+
+        @Option(
+            name: .customLong("migrations"),
+            help: "A migrations directory (repeatable; default: PGFAST_MIGRATIONS_DIRS, else every **/migrations).")
+        var directories: [String] = []
+
+        @Option(help: "The module whose history to use (several can share a database).")
+        var module = "default"
+
+        @Option(help: "The schema migrations run in ({{tables.x}} renders into it).")
+        var schema: String?
+
+        @Option(help: "Seconds to wait for another migrator's lock.")
+        var timeout: Double?
+
+        func validate() throws {
+            if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+        }
+
+        func loadMigrations() throws -> MigrationSet {
+            if !directories.isEmpty {
+                return try MigrationSet.load(directories: directories.map { URL(fileURLWithPath: $0) })
+            }
+            return try MigrationSet.discover(
+                projectRoot: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                environment: ProcessInfo.processInfo.environment)
+        }
+
+        /// Opens the database and runs `body` with a migrator on it.
+        func withMigrator<R>(_ body: (Migrator) async throws -> R) async throws -> R {
+            let set = try loadMigrations()
+            var config: DatabaseConfig
+            if let databaseURL {
+                config = try DatabaseConfig(url: databaseURL)
+            } else if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+                config = try DatabaseConfig.fromEnvironment()
+            } else {
+                config = try DatabaseConfig(url: try await EmbeddedServer.shared().socketURL)
+            }
+            config.minConnections = 1
+            config.maxConnections = 2
+            let db = try await Database.connect(config, schema: schema)
+            var migrator = Migrator(database: db, migrations: set, module: module)
+            if let timeout { migrator.lockTimeout = .milliseconds(Int64(timeout * 1000)) }
+            do {
+                let result = try await body(migrator)
+                await db.close()
+                return result
+            } catch {
+                await db.close()
+                throw error
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new {version}_{name}_up.sql and _down.sql pair from templates/.")
+
+        @Argument(help: "The migrations directory.")
+        var directory: String
+
+        @Argument(help: "The migration's name (letters, digits, underscores).")
+        var name: String
+
+        func validate() throws {
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw ValidationError("name '\(name)' must be letters, digits and underscores")
+            }
+        }
+
+        func run() async throws {
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyyMMddHHmmss"
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            let version = formatter.string(from: Date())
+            let folder = URL(fileURLWithPath: directory)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for kind in ["up", "down"] {
+                let file = folder.appendingPathComponent("\(version)_\(name)_\(kind).sql")
+                guard !FileManager.default.fileExists(atPath: file.path) else {
+                    throw CommandFailure(message: "\(file.path) already exists")
+                }
+                let text = Templates.text(kind)
+                    .replacingOccurrences(of: "{{version}}", with: version)
+                    .replacingOccurrences(of: "{{name}}", with: name)
+                try text.write(to: file, atomically: true, encoding: .utf8)
+                print("created \(file.path)")
+            }
+        }
+    }
+
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending migrations.")
+
+        @OptionGroup var target: Target
+
+        @Option(name: .customLong("target"), help: "Stop after this version.")
+        var version: String?
+
+        @Flag(name: .customLong("dry-run"), help: "Print the plan and its SQL; change nothing.")
+        var dryRun = false
+
+        @Flag(help: "Skip the check for applied files that changed.")
+        var force = false
+
+        func run() async throws {
+            try await target.withMigrator { migrator in
+                if dryRun {
+                    let plan = try await migrator.plan(to: version, force: force)
+                    Printer.plan(plan, direction: "up")
+                    return
+                }
+                let started = ContinuousClock.now
+                let applied = try await migrator.up(to: version, force: force)
+                for migration in applied { print("applied \(migration.displayName)") }
+                print("\(applied.count) migration(s) applied in \(ContinuousClock.now - started)")
+            }
+        }
+    }
+
+    struct Down: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Roll back applied migrations, newest first.")
+
+        @OptionGroup var target: Target
+
+        @Option(help: "How many migrations to roll back (default 1).")
+        var steps: Int?
+
+        @Option(name: .customLong("target"), help: "Roll back everything applied after this version.")
+        var version: String?
+
+        @Flag(name: .customLong("dry-run"), help: "Print what would be rolled back and its SQL; change nothing.")
+        var dryRun = false
+
+        func validate() throws {
+            if steps != nil && version != nil { throw ValidationError("use --steps or --target, not both") }
+            if let steps, steps < 1 { throw ValidationError("--steps must be 1 or more") }
+        }
+
+        func run() async throws {
+            try await target.withMigrator { migrator in
+                if dryRun {
+                    Printer.plan(try await migrator.downPlan(steps: steps, to: version), direction: "down")
+                    return
+                }
+                let rolledBack: [Migration]
+                if let version {
+                    rolledBack = try await migrator.down(to: version)
+                } else {
+                    rolledBack = try await migrator.down(steps: steps ?? 1)
+                }
+                for migration in rolledBack { print("rolled back \(migration.displayName)") }
+                print("\(rolledBack.count) migration(s) rolled back")
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show applied, pending, changed and missing migrations.")
+
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            let entries = try await target.withMigrator { try await $0.status() }
+            let formatter = ISO8601DateFormatter()
+            let rows = entries.map { entry in
+                [
+                    entry.version, entry.name, entry.state.description,
+                    entry.appliedAt.map { formatter.string(from: $0) } ?? "-",
+                    entry.duration.map(Printer.milliseconds) ?? "-",
+                ]
+            }
+            print(
+                Terminal.table(
+                    ["version", "name", "state", "applied at", "took"], rows,
+                    colors: [
+                        (
+                            2,
+                            { state in
+                                switch state {
+                                case "applied": .green
+                                case "pending": .yellow
+                                default: .red
+                                }
+                            }
+                        )
+                    ]))
+            let counts = Dictionary(grouping: entries, by: \.state.description).mapValues(\.count)
+            print(counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        }
+    }
+
+    struct Deps: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the dependency graph.")
+
+        @Option(
+            name: .customLong("migrations"),
+            help: "A migrations directory (repeatable; default: PGFAST_MIGRATIONS_DIRS, else every **/migrations).")
+        var directories: [String] = []
+
+        @Option(help: "text, dot (Graphviz) or mermaid.")
+        var format: MigrationSet.GraphFormat = .text
+
+        func run() async throws {
+            let target = try Target.parse(directories.flatMap { ["--migrations", $0] })
+            print(try target.loadMigrations().dependencyGraph(format: format))
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check applied migrations against their files (exit status 1 on a mismatch).")
+
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            let problems = try await target.withMigrator { try await $0.verify() }
+            guard !problems.isEmpty else {
+                print(Terminal.paint("ok", .green) + ": every applied migration matches its file")
+                return
+            }
+            for problem in problems { print(Terminal.paint(problem.description, .red)) }
+            throw CommandFailure(message: "\(problems.count) problem(s) found")
+        }
+    }
+}
+
+extension MigrationSet.GraphFormat: ExpressibleByArgument {}
+
+/// Dry-run output: each migration and the SQL it would run.
+enum Printer {
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1fms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+    }
+
+    static func plan(_ migrations: [Migration], direction: String) {
+        guard !migrations.isEmpty else {
+            print("nothing to do")
+            return
+        }
+        for migration in migrations {
+            let file = direction == "up" ? migration.upFile : migration.downFile!
+            print(Terminal.paint("-- \(direction) \(migration.displayName) (\(file.path))", .bold))
+            print((try? String(contentsOf: file, encoding: .utf8)) ?? "")
+        }
+        print("-- \(migrations.count) migration(s) would be \(direction == "up" ? "applied" : "rolled back")")
+    }
+}
+
+/// What `schema create` writes: the same text as `templates/up.sql` and
+/// `templates/down.sql` (a test keeps them equal), built in so the command works anywhere.
+enum Templates {
+    static func text(_ kind: String) -> String { kind == "up" ? up : down }
+
+    static let up = """
+        -- Migration {{version}} {{name}}: applied by `pgfast schema up`, in one transaction with its history row.
+        -- To run it after other migrations, add a comment line of the form "depends_on: <version>, <version>".
+        -- For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), add "pgfast:no-transaction".
+        -- {{tables.users}} renders as the module schema's "schema"."users".
+
+        """
+
+    static let down = """
+        -- Undoes migration {{version}} {{name}} (`pgfast schema down`), in one transaction.
+
+        """
+}

@@ -1,2 +1,0 @@
-import PGFast
-print("pgfast \(PGFastVersion.string)")

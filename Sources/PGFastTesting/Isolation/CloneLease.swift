@@ -1,0 +1,59 @@
+import Foundation
+import PGFast
+import Synchronization
+
+/// One test's hold on a clone: its slot in the connection budget, and what
+/// happens to the database when the test ends (dropped, or kept if it failed).
+final class CloneLease: Sendable {
+    let shared: TestEnvironment.Shared
+    let name: String
+    let pool: ConnectionPool
+    let config: DatabaseConfig
+    /// Transaction-mode tests borrow the shared clone: nothing to drop.
+    let borrowed: Bool
+    private let holdsSlot: Bool
+    private let finished = Atomic<Bool>(false)
+
+    init(shared: TestEnvironment.Shared, clone: ReadyClone, borrowed: Bool, holdsSlot: Bool) {
+        self.shared = shared
+        self.name = clone.name
+        self.pool = clone.pool
+        self.config = shared.cloneConfig(database: clone.name)
+        self.borrowed = borrowed
+        self.holdsSlot = holdsSlot
+    }
+
+    /// Drops or keeps the database as `PGFAST_KEEP_DATABASES` says for a test
+    /// that passed or failed; returns the kept database's URL.
+    @discardableResult
+    func finish(failed: Bool) async -> String? {
+        switch shared.settings.keep {
+        case .all: await finish(keeping: true)
+        case .none: await finish(keeping: false)
+        case .failed: await finish(keeping: failed)
+        }
+    }
+
+    /// Drops the database, or renames it `pgfast_kept_…` (left alone by the
+    /// sweeper) and returns its URL. Runs once.
+    @discardableResult
+    func finish(keeping keep: Bool) async -> String? {
+        guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+        defer { if holdsSlot { shared.slots.signal() } }
+        guard !borrowed else { return nil }
+        await pool.close()
+        guard keep else {
+            shared.drops.enqueue(name)
+            return nil
+        }
+        let kept = shared.keptName()
+        do {
+            try await Database(pool: shared.admin).execute(
+                "ALTER DATABASE \(identifier: name) RENAME TO \(identifier: kept)")
+            return shared.server.url(database: kept)
+        } catch {
+            shared.logger.warning("cannot keep the test database", metadata: ["database": "\(name)", "error": "\(error)"])
+            return shared.server.url(database: name)
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Dispatch
+import Foundation
+import Logging
+import PGFast
+import Synchronization
+
+/// The process-wide state behind isolated databases: the server, an admin
+/// pool, this run's owner lease, the templates, one clone factory per
+/// template, the connection budget and the drop queue.
+actor TestEnvironment {
+    static let current = TestEnvironment()
+
+    /// What every part needs, fixed once the environment is up.
+    final class Shared: Sendable {
+        let server: TestServer
+        let admin: ConnectionPool
+        let lease: OwnerLease
+        let settings: TestSettings
+        let logger: Logger
+        let serverVersion: Int
+        /// Isolated databases held at once by this process: its share of `max_connections`.
+        let slots: AsyncSemaphore
+        let slotCount: Int
+        /// Clones being created at once, across templates.
+        let creations: AsyncSemaphore
+        let drops: DropQueue
+        private let sequence = Atomic<Int>(0)
+
+        init(
+            server: TestServer, admin: ConnectionPool, lease: OwnerLease, settings: TestSettings, logger: Logger,
+            serverVersion: Int, slotCount: Int
+        ) {
+            self.server = server
+            self.admin = admin
+            self.lease = lease
+            self.settings = settings
+            self.logger = logger
+            self.serverVersion = serverVersion
+            self.slotCount = slotCount
+            slots = AsyncSemaphore(permits: slotCount)
+            creations = AsyncSemaphore(permits: settings.creationConcurrency)
+            drops = DropQueue(admin: admin, logger: logger)
+        }
+
+        var owner: OwnerID { lease.owner }
+
+        func nextCloneName() -> String {
+            DatabaseNames.clone(owner: owner, sequence: sequence.add(1, ordering: .relaxed).newValue)
+        }
+
+        func keptName() -> String {
+            DatabaseNames.kept(owner: owner, sequence: sequence.add(1, ordering: .relaxed).newValue)
+        }
+
+        func cloneConfig(database name: String) -> DatabaseConfig {
+            var config = server.config(database: name)
+            config.minConnections = 1
+            config.maxConnections = settings.testConnections
+            config.acquireTimeout = .seconds(60)
+            config.idleTimeout = nil
+            config.maxLifetime = nil
+            return config
+        }
+
+        /// Closes an unused clone's pool and leaves it ready for the next run.
+        func retire(_ clone: ReadyClone, lineage: String? = nil, key: String? = nil) async {
+            await clone.pool.close()
+            drops.enqueue(clone.name)
+        }
+    }
+
+    private var setup: Task<Shared, any Error>?
+    private var store: TemplateStore?
+    private var factories: [String: CloneFactory] = [:]
+    private var sharedTransactionClones: [String: Task<ReadyClone, any Error>] = [:]
+    let logger = Logger(label: "pgfast.testing")
+
+    /// Brings the environment up once per process.
+    func shared() async throws -> Shared {
+        if let setup { return try await setup.value }
+        let task = Task { try await Self.start(logger: logger) }
+        setup = task
+        do {
+            let shared = try await task.value
+            store = TemplateStore(
+                server: shared.server, admin: shared.admin, logger: logger, forceRebuild: shared.settings.forceRebuild)
+            ExitHook.install()
+            Task { await Sweeper(shared: shared).sweep(logger: logger) }
+            return shared
+        } catch {
+            // A later test may retry (the server may come up); this one reports the error.
+            setup = nil
+            throw error
+        }
+    }
+
+    private static func start(logger: Logger) async throws -> Shared {
+        let settings = try TestSettings(environment: ProcessInfo.processInfo.environment)
+        let server = try await TestServer.resolve(logger: logger)
+        var adminConfig = server.admin
+        adminConfig.minConnections = 1
+        adminConfig.maxConnections = settings.creationConcurrency + 2
+        adminConfig.acquireTimeout = .seconds(120)
+        adminConfig.applicationName = "pgfast admin"
+        let admin = try await ConnectionPool(adminConfig, logger: logger)
+        let lease = try await OwnerLease.acquire(server: server)
+        let db = Database(pool: admin)
+        let (maxConnections, reserved, version) = try await db.query(
+            """
+            SELECT current_setting('max_connections')::int8, current_setting('superuser_reserved_connections')::int8,
+                   current_setting('server_version_num')::int8
+            """
+        ).decode((Int, Int, Int).self)[0]
+        // Leave room for a second process (two `swift test` at once, CI shards) and for admin work.
+        let budget = settings.maxConnections ?? max(8, (maxConnections - reserved - 10) / 2)
+        let perTest = settings.testConnections
+        let slotCount = max(1, (budget - adminConfig.maxConnections - settings.prefetch - 1) / perTest)
+        logger.debug(
+            "isolated databases ready", metadata: ["owner": "\(lease.owner)", "slots": "\(slotCount)"])
+        return Shared(
+            server: server, admin: admin, lease: lease, settings: settings, logger: logger, serverVersion: version,
+            slotCount: slotCount)
+    }
+
+    /// The sealed template for `recipe`, built if needed.
+    func template(for recipe: TemplateRecipe) async throws -> String {
+        _ = try await shared()
+        return try await store!.template(for: recipe)
+    }
+
+    /// Templates built by this process, in order.
+    func builtTemplates() async -> [String] { await store?.builds ?? [] }
+
+    /// The clone factory of a template.
+    func factory(for recipe: TemplateRecipe) async throws -> CloneFactory {
+        let shared = try await shared()
+        let name = try await template(for: recipe)
+        if let factory = factories[name] { return factory }
+        let factory = CloneFactory(template: name, lineage: recipe.lineage, key: recipe.key, environment: shared)
+        factories[name] = factory
+        return factory
+    }
+
+    /// The one clone that transaction-mode tests of a template share in this process.
+    func sharedTransactionClone(for recipe: TemplateRecipe) async throws -> ReadyClone {
+        let factory = try await factory(for: recipe)
+        if let task = sharedTransactionClones[factory.template] { return try await task.value }
+        let task = Task { try await factory.take() }
+        sharedTransactionClones[factory.template] = task
+        return try await task.value
+    }
+
+    /// At exit: unused clones become the next run's ready stock; queued drops finish.
+    func shutdown() async {
+        guard let setup, let shared = try? await setup.value else { return }
+        for factory in factories.values {
+            let unused = await factory.close()
+            let template = factory.template
+            guard let parsed = DatabaseNames.parse(template), let lineage = parsed.lineage, let key = parsed.key
+            else { continue }
+            for clone in unused {
+                await clone.pool.close()
+                let stock = DatabaseNames.ready(
+                    lineage: lineage, key: key, id: String(clone.name.split(separator: "_").last ?? "0") + shared.owner.hex)
+                do {
+                    try await Database(pool: shared.admin).execute(
+                        "ALTER DATABASE \(identifier: clone.name) RENAME TO \(identifier: stock)")
+                } catch {
+                    shared.drops.enqueue(clone.name)
+                }
+            }
+        }
+        for task in sharedTransactionClones.values {
+            if let clone = try? await task.value {
+                await clone.pool.close()
+                shared.drops.enqueue(clone.name)
+            }
+        }
+        await shared.drops.drain()
+    }
+}
+
+/// Runs ``TestEnvironment/shutdown()`` when the test process exits.
+enum ExitHook {
+    private static let installed = Atomic<Bool>(false)
+
+    static func install() {
+        guard !installed.exchange(true, ordering: .relaxed) else { return }
+        atexit {
+            let done = DispatchSemaphore(value: 0)
+            Task.detached {
+                await TestEnvironment.current.shutdown()
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + 20)
+        }
+    }
+}

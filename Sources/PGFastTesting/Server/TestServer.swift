@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import PGFast
+
+/// The server isolated databases live on: `TEST_DATABASE_URL` (an admin URL)
+/// when set, else the embedded cluster.
+struct TestServer: Sendable {
+    /// Connects to the maintenance database, where CREATE/DROP DATABASE run.
+    let admin: DatabaseConfig
+    /// How other tools reach a database on this server.
+    private let publicURL: @Sendable (String) -> String
+
+    /// Resolves the server once per process.
+    static func resolve(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger
+    ) async throws -> TestServer {
+        if let url = environment["TEST_DATABASE_URL"], !url.isEmpty {
+            let admin: DatabaseConfig
+            do {
+                admin = try DatabaseConfig(url: url)
+            } catch let error as PostgresError {
+                throw IsolatedDatabaseError(
+                    code: .invalidConfiguration, message: "TEST_DATABASE_URL: \(error.message)")
+            }
+            return TestServer(admin: admin, publicURL: { replacingDatabase(in: url, with: $0) })
+        }
+        let server = try await EmbeddedServer.shared(logger: logger)
+        let admin = try DatabaseConfig(url: server.socketURL)
+        return TestServer(admin: admin, publicURL: { server.url(database: $0) })
+    }
+
+    /// The configuration of a database on this server.
+    func config(database name: String) -> DatabaseConfig {
+        var config = admin
+        config.database = name
+        return config
+    }
+
+    /// A URL for the database that other tools (psql, other drivers) accept.
+    func url(database name: String) -> String { publicURL(name) }
+}
+
+/// `url` pointing at database `name`: the path of a URL, or `dbname` of a conninfo string.
+func replacingDatabase(in url: String, with name: String) -> String {
+    guard url.contains("://"), var components = URLComponents(string: url) else {
+        return url + " dbname='\(name.replacingOccurrences(of: "'", with: "\\'"))'"
+    }
+    components.percentEncodedPath = "/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+    var items = components.queryItems ?? []
+    items.removeAll { $0.name == "dbname" }
+    components.queryItems = items.isEmpty ? nil : items
+    return components.string ?? url
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Knobs for isolated databases, read from `PGFAST_*` environment variables.
+///
+/// | variable | meaning | default |
+/// | --- | --- | --- |
+/// | `TEST_DATABASE_URL` | admin URL of the server to use | the embedded server |
+/// | `PGFAST_KEEP_DATABASES` | `failed`, `all` or `none`: which test databases outlive their test | `failed` |
+/// | `PGFAST_REBUILD_TEMPLATES` | `1` rebuilds every template once in this process | off |
+/// | `PGFAST_PREFETCH` | clones kept ready per template | 8 |
+/// | `PGFAST_CLONE_CONCURRENCY` | clones created at once | 2 |
+/// | `PGFAST_CLONE_STRATEGY` | `file_copy`, `wal_log` or `auto` (measure) | auto |
+/// | `PGFAST_MAX_CONNECTIONS` | connections this process may use on the server | a share of `max_connections` |
+/// | `PGFAST_TEST_CONNECTIONS` | pool size of each test database | 4 |
+struct TestSettings: Sendable {
+    enum KeepPolicy: String, Sendable {
+        case failed, all, none
+    }
+
+    var keep: KeepPolicy = .failed
+    var forceRebuild = false
+    var prefetch = 8
+    var creationConcurrency = 2
+    var cloneStrategy: CloneStrategy?
+    var maxConnections: Int?
+    var testConnections = 4
+
+    init() {}
+
+    init(environment: [String: String]) throws {
+        func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw IsolatedDatabaseError(
+                    code: .invalidConfiguration,
+                    message: "\(name)=\(text) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+        if let text = environment["PGFAST_KEEP_DATABASES"], !text.isEmpty {
+            guard let policy = KeepPolicy(rawValue: text.lowercased()) else {
+                throw IsolatedDatabaseError(
+                    code: .invalidConfiguration, message: "PGFAST_KEEP_DATABASES=\(text) is not one of failed, all, none")
+            }
+            keep = policy
+        }
+        if let text = environment["PGFAST_REBUILD_TEMPLATES"] {
+            forceRebuild = ["1", "true", "yes"].contains(text.lowercased())
+        }
+        prefetch = try integer("PGFAST_PREFETCH", in: 0...256) ?? prefetch
+        creationConcurrency = try integer("PGFAST_CLONE_CONCURRENCY", in: 1...64) ?? creationConcurrency
+        cloneStrategy = try CloneStrategy.parse(environment["PGFAST_CLONE_STRATEGY"])
+        maxConnections = try integer("PGFAST_MAX_CONNECTIONS", in: 4...10_000)
+        testConnections = try integer("PGFAST_TEST_CONNECTIONS", in: 1...100) ?? testConnections
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import PGFast
+
+/// Turns options (directories, fixture names) into template recipes, once per
+/// process: reading and hashing the files is done by the first test only.
+actor RecipeCache {
+    static let shared = RecipeCache()
+    private var recipes: [IsolatedDatabaseOptions: Task<TemplateRecipe, any Error>] = [:]
+
+    func recipe(for options: IsolatedDatabaseOptions) async throws -> TemplateRecipe {
+        var key = options
+        key.mode = .clone
+        if let task = recipes[key] { return try await task.value }
+        let serverVersion = try await TestEnvironment.current.shared().serverVersion
+        let task = Task { try Self.make(key, serverVersion: serverVersion) }
+        recipes[key] = task
+        return try await task.value
+    }
+
+    static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int) throws -> TemplateRecipe {
+        let environment = ProcessInfo.processInfo.environment
+        let root = URL(fileURLWithPath: options.projectRoot ?? ProjectRoot.find())
+        func resolve(_ paths: [String]) -> [URL] {
+            paths.map { path in
+                path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
+            }
+        }
+        let migrations: MigrationSet
+        do {
+            if let directories = options.migrations {
+                migrations = try MigrationSet.load(directories: resolve(directories))
+            } else {
+                migrations = try MigrationSet.discover(projectRoot: root, environment: environment)
+            }
+        } catch {
+            throw IsolatedDatabaseError(
+                code: .templateBuildFailed, message: "cannot read the migrations", underlying: error)
+        }
+        let directoryList = migrations.directories.map(\.path).sorted()
+        let base = TemplateRecipe(
+            lineage: TemplateRecipe.hash(["migrations"] + directoryList, length: 8),
+            key: TemplateRecipe.hash(
+                [PGFastVersion.string, String(serverVersion / 100)]
+                    + migrations.migrations.flatMap { [$0.version, $0.name, $0.checksum] },
+                length: 16),
+            parent: nil,
+            summary: "\(migrations.migrations.count) migration(s) in "
+                + directoryList.map { relative($0, to: root) }.joined(separator: ", "),
+            build: { database in
+                _ = try await Migrator(database: database, migrations: migrations).up()
+            })
+        guard !options.fixtures.isEmpty else { return base }
+
+        let files: [FixtureFile]
+        do {
+            if let directories = options.fixtureDirectories {
+                files = try FixtureSet.load(names: options.fixtures, directories: resolve(directories), migrations: migrations)
+            } else {
+                files = try FixtureSet.discover(projectRoot: root, environment: environment, migrations: migrations)
+                    .fixtures(named: options.fixtures)
+            }
+        } catch let error as MigrationError {
+            throw IsolatedDatabaseError(
+                code: error.code == .unknownFixture ? .unknownFixture : .fixtureFailed, message: error.message,
+                file: error.file, underlying: error)
+        }
+        let checksums = try files.map { file in
+            Migration.checksum(up: try Data(contentsOf: file.url), down: nil)
+        }
+        return TemplateRecipe(
+            lineage: TemplateRecipe.hash(["fixtures", base.lineage] + options.fixtures.sorted(), length: 8),
+            key: TemplateRecipe.hash([base.key] + zip(files, checksums).flatMap { [$0.version, $0.name, $1] }, length: 16),
+            parent: TemplateRecipe.Parent(base),
+            summary: "fixtures " + options.fixtures.joined(separator: ", "),
+            build: { database in
+                for file in files {
+                    do {
+                        try await Migrator.run(file: file.url, on: database)
+                    } catch {
+                        throw IsolatedDatabaseError(
+                            code: .fixtureFailed, message: "fixture \(file.url.path) failed", file: file.url.path,
+                            underlying: error)
+                    }
+                }
+            })
+    }
+
+    private static func relative(_ path: String, to root: URL) -> String {
+        let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}
+
+/// The package root: the nearest directory holding a `Package.swift`, from the working directory up.
+enum ProjectRoot {
+    static func find(from start: String = FileManager.default.currentDirectoryPath) -> String {
+        var directory = URL(fileURLWithPath: start).standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+                return directory.path
+            }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return start }
+            directory = parent
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Logging
+import PGFast
+
+/// Builds each template once, seals it, and reuses it across tasks, processes and runs.
+///
+/// A template is built under a private name (`pgfast_build_…`), sealed
+/// (`IS_TEMPLATE true`, `ALLOW_CONNECTIONS false`: nobody can connect to it, so
+/// a clone never meets "source database is being accessed by other users"),
+/// and only then renamed to its final name: a database with a template's name
+/// is always complete. An advisory lock per template makes racing builders,
+/// here or in other processes, build it once.
+actor TemplateStore {
+    private let server: TestServer
+    private let admin: ConnectionPool
+    private let logger: Logger
+    private let forceRebuild: Bool
+    private var templates: [String: Task<String, any Error>] = [:]
+
+    init(server: TestServer, admin: ConnectionPool, logger: Logger, forceRebuild: Bool) {
+        self.server = server
+        self.admin = admin
+        self.logger = logger
+        self.forceRebuild = forceRebuild
+    }
+
+    /// The sealed template's name, building it if needed. A failure is
+    /// remembered: the other tests of the run get the same error at no cost.
+    func template(for recipe: TemplateRecipe) async throws -> String {
+        if let task = templates[recipe.name] { return try await task.value }
+        let task = Task { try await self.obtain(recipe) }
+        templates[recipe.name] = task
+        return try await task.value
+    }
+
+    /// Builds happened in this process (for tests and the benchmark's "no migration on re-run").
+    private(set) var builds: [String] = []
+
+    private func obtain(_ recipe: TemplateRecipe) async throws -> String {
+        let parentName: String?
+        if let parent = recipe.parent {
+            parentName = try await template(for: parent.recipe)
+        } else {
+            parentName = nil
+        }
+        let name = recipe.name
+        let adminDB = Database(pool: admin)
+        if !forceRebuild, try await isSealed(name, on: adminDB) { return name }
+        return try await adminDB.withConnection { db in
+            let lockKey = Int32(truncatingIfNeeded: Self.lockKey(name))
+            try await db.execute("SELECT pg_advisory_lock(\(OwnerID.buildLockClass), \(lockKey))")
+            do {
+                if try await isSealed(name, on: db) {
+                    if forceRebuild && !builds.contains(name) {
+                        try await dropTemplate(name, on: db)
+                    } else {
+                        try await db.execute("SELECT pg_advisory_unlock(\(OwnerID.buildLockClass), \(lockKey))")
+                        return name
+                    }
+                }
+                try await build(recipe, from: parentName, on: db)
+                builds.append(name)
+                try await db.execute("SELECT pg_advisory_unlock(\(OwnerID.buildLockClass), \(lockKey))")
+            } catch {
+                try? await db.execute("SELECT pg_advisory_unlock(\(OwnerID.buildLockClass), \(lockKey))")
+                throw error
+            }
+            await dropSuperseded(lineage: recipe.lineage, keeping: name, on: db)
+            return name
+        }
+    }
+
+    private func build(_ recipe: TemplateRecipe, from parent: String?, on db: Database) async throws {
+        let buildName = recipe.buildName
+        logger.info("building template", metadata: ["template": "\(recipe.name)", "from": "\(recipe.summary)"])
+        // A build that died half-way (process killed) left this behind; it was never sealed.
+        try await db.execute("DROP DATABASE IF EXISTS \(identifier: buildName) WITH (FORCE)")
+        if let parent {
+            try await db.execute("CREATE DATABASE \(identifier: buildName) TEMPLATE \(identifier: parent)")
+        } else {
+            try await db.execute("CREATE DATABASE \(identifier: buildName)")
+        }
+        do {
+            var config = server.config(database: buildName)
+            config.minConnections = 1
+            config.maxConnections = 1
+            let target = try await Database.connect(config, logger: logger)
+            do {
+                try await recipe.build(target)
+                await target.close()
+            } catch {
+                await target.close()
+                throw error
+            }
+            try await db.execute(
+                "ALTER DATABASE \(identifier: buildName) WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+            try await db.execute("ALTER DATABASE \(identifier: buildName) RENAME TO \(identifier: recipe.name)")
+        } catch {
+            try? await db.execute("DROP DATABASE IF EXISTS \(identifier: buildName) WITH (FORCE)")
+            if error is IsolatedDatabaseError { throw error }
+            throw IsolatedDatabaseError(
+                code: .templateBuildFailed,
+                message: "cannot build the template database from \(recipe.summary)", underlying: error)
+        }
+    }
+
+    private func isSealed(_ name: String, on db: Database) async throws -> Bool {
+        let sealed = try await db.value(
+            "SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = \(name)",
+            as: Bool?.self)
+        return sealed == true
+    }
+
+    private func dropTemplate(_ name: String, on db: Database) async throws {
+        try await db.execute("ALTER DATABASE \(identifier: name) WITH IS_TEMPLATE false")
+        try await db.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+    }
+
+    /// Drops the older templates of the lineage and the clones left ready from them.
+    /// Best effort: one that is being cloned right now is left for next time.
+    private func dropSuperseded(lineage: String, keeping name: String, on db: Database) async {
+        do {
+            let prefixes = ["pgfast_tpl_\(lineage)_", "pgfast_ready_\(lineage)_"]
+            let rows = try await db.query(
+                """
+                SELECT datname::text FROM pg_database
+                WHERE (starts_with(datname::text, \(prefixes[0])) OR starts_with(datname::text, \(prefixes[1])))
+                  AND datname::text <> \(name)
+                  AND NOT starts_with(datname::text, \("pgfast_ready_" + name.dropFirst("pgfast_tpl_".count) + "_"))
+                """)
+            for old in try rows.decode(String.self) {
+                do {
+                    if old.hasPrefix("pgfast_tpl_") {
+                        try await dropTemplate(old, on: db)
+                    } else {
+                        try await db.execute("DROP DATABASE IF EXISTS \(identifier: old) WITH (FORCE)")
+                    }
+                    logger.debug("dropped superseded database", metadata: ["database": "\(old)"])
+                } catch {
+                    logger.debug("cannot drop superseded database yet", metadata: ["database": "\(old)", "error": "\(error)"])
+                }
+            }
+        } catch {
+            logger.debug("cannot list superseded templates", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A stable 32-bit key for the template's build lock.
+    static func lockKey(_ name: String) -> UInt32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in name.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
+        }
+        return hash
+    }
+}

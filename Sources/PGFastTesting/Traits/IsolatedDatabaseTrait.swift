@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// Gives each test its own database, cloned from a template that already holds
+/// the migrations (and the test's fixtures).
+///
+/// On a suite it applies to every test inside; a test's own
+/// `.isolatedDatabase(…)` overrides the suite's; `.fixtures(…)` on a test adds
+/// fixtures to whichever applies.
+///
+/// ```swift
+/// @Suite(.isolatedDatabase)
+/// struct UserTests {
+///     @Test func createsUser() async throws {
+///         let db = try IsolatedDatabase.current.database
+///         try await db.execute("INSERT INTO users (email) VALUES (\("a@example.com"))")
+///     }
+/// }
+/// ```
+public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
+    public var options: IsolatedDatabaseOptions
+    /// Tells this trait apart from an equal one on the suite.
+    let identity = UUID()
+
+    public init(options: IsolatedDatabaseOptions) {
+        self.options = options
+    }
+
+    public var isRecursive: Bool { true }
+
+    public func scopeProvider(for test: Test, testCase: Test.Case?) -> IsolatedDatabaseTrait? {
+        guard !test.isSuite, testCase != nil else { return nil }
+        // The innermost `.isolatedDatabase` wins: the test's own comes after its suites'.
+        let innermost = test.traits.last { $0 is IsolatedDatabaseTrait } as? IsolatedDatabaseTrait
+        return innermost?.identity == identity ? self : nil
+    }
+
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        var options = self.options
+        for fixtures in test.traits.compactMap({ $0 as? FixturesTrait }) {
+            options.fixtures += fixtures.names.filter { !options.fixtures.contains($0) }
+        }
+        try await IsolationScope.run(options, reportKept: { name, url in Self.reportKept(test: test, name: name, url: url) }) {
+            scope, _ in
+            let watcher = IssueHandlingTrait.compactMapIssues { issue in
+                if issue.isFailure { scope.markFailed() }
+                return issue
+            }
+            try await watcher.provideScope(for: test, testCase: testCase, performing: function)
+        }
+    }
+
+    static func reportKept(test: Test, name: String, url: String) {
+        FileHandle.standardError.write(
+            Data("pgfast: test \(test.name) failed; its database \(name) is kept: \(url)\n".utf8))
+        Attachment.record(url, named: "pgfast-database-url.txt")
+    }
+}
+
+extension Trait where Self == IsolatedDatabaseTrait {
+    /// Each test on its own clone of the migrated template (migrations found by discovery).
+    public static var isolatedDatabase: Self { IsolatedDatabaseTrait(options: IsolatedDatabaseOptions()) }
+
+    /// Each test isolated by `mode`: its own clone, or a rolled-back transaction on a shared clone.
+    ///
+    /// ```swift
+    /// @Test(.isolatedDatabase(.transaction)) func readsOnly() async throws { … }
+    /// ```
+    public static func isolatedDatabase(_ mode: IsolationMode) -> Self {
+        IsolatedDatabaseTrait(options: IsolatedDatabaseOptions(mode: mode))
+    }
+
+    /// Each test on its own clone, with migrations and fixtures from these directories
+    /// (relative to the package root).
+    ///
+    /// ```swift
+    /// @Suite(.isolatedDatabase(migrations: ["db/migrations"], fixtures: ["db/fixtures"]))
+    /// ```
+    public static func isolatedDatabase(
+        migrations: [String], fixtures: [String]? = nil, mode: IsolationMode = .clone
+    ) -> Self {
+        IsolatedDatabaseTrait(options: IsolatedDatabaseOptions(migrations: migrations, fixtures: fixtures, mode: mode))
+    }
+
+    /// Each test on a database made as `options` say.
+    public static func isolatedDatabase(_ options: IsolatedDatabaseOptions) -> Self {
+        IsolatedDatabaseTrait(options: options)
+    }
+}
