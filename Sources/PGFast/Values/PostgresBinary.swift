@@ -25,7 +25,8 @@ enum PostgresBinary {
     @inline(__always)
     static func expect(_ count: Int, _ bytes: UnsafeRawBufferPointer, _ type: PostgresType) throws {
         guard bytes.count == count else {
-            throw PostgresDecodingFailure.malformed("expected \(count) byte(s) for \(type), got \(bytes.count)")
+            throw PostgresDecodingFailure.malformed(
+                "expected \(count) byte\(count == 1 ? "" : "s") for \(type), got \(bytes.count)")
         }
     }
 
