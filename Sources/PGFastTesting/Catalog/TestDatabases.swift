@@ -42,9 +42,7 @@ public enum TestDatabases {
         -> (name: String, url: String)
     {
         let database = try await IsolatedDatabase.open(options, holdingSlot: false)
-        let url = await database.lease.finish(keeping: true) ?? database.url
-        let name = URLComponents(string: url)?.path.split(separator: "/").last.map(String.init) ?? database.name
-        return (name, url)
+        return await database.lease.finish(keeping: true) ?? (database.name, database.url)
     }
 
     /// Every `pgfast_*` database on the server (`adminURL`, else `TEST_DATABASE_URL`, else the embedded server).
@@ -106,10 +104,11 @@ public enum TestDatabases {
             SELECT datname::text, pg_database_size(oid)::int8, \(ageColumn) FROM pg_database
             WHERE starts_with(datname::text, 'pgfast_') ORDER BY datname
             """
-        ).decode((String, Int, Double?).self)
+        ).decode((String, Int?, Double?).self)
         let templates = Set(rows.map(\.0).filter { $0.hasPrefix("pgfast_tpl_") })
         return rows.compactMap { name, size, age in
-            guard let parsed = DatabaseNames.parse(name) else { return nil }
+            // No size: dropped while the catalog was read.
+            guard let size, let parsed = DatabaseNames.parse(name) else { return nil }
             let kind = TestDatabaseInfo.Kind(rawValue: parsed.kind.rawValue)!
             var alive: Bool?
             var orphan = false

@@ -4,9 +4,11 @@ import PGFast
 
 /// Makes clones of one template ahead of need, so a test usually finds one ready.
 ///
-/// Keeps `prefetch` clones created and connected in the background, creating
-/// at most `creations` permits' worth at once across all templates (a clone
-/// is disk and CPU work on the server). Clones left unused when the process
+/// Keeps clones created and connected in the background: as many ahead as
+/// tests took so far, up to `prefetch`, so a template that one test uses costs
+/// one spare clone, not eight and their connections. It creates at most
+/// `creations` permits' worth at once across all templates (a clone is disk
+/// and CPU work on the server). Clones left unused when the process
 /// ends are renamed `pgfast_ready_…` and taken first by the next run.
 actor CloneFactory {
     let template: String
@@ -16,6 +18,8 @@ actor CloneFactory {
     private var ready: [ReadyClone] = []
     private var waiters: [CheckedContinuation<ReadyClone, any Error>] = []
     private var inFlight = 0
+    /// Clones handed out so far: how many to keep ahead grows with it.
+    private var taken = 0
     private var stockChecked = false
     private var strategy: CloneStrategy?
     private var measured: [CloneStrategy: Duration] = [:]
@@ -33,6 +37,7 @@ actor CloneFactory {
     /// A clone, ready or as soon as one is made.
     func take() async throws -> ReadyClone {
         if !stockChecked { await claimStock() }
+        taken += 1
         if let clone = ready.popLast() {
             refill()
             return clone
@@ -48,7 +53,7 @@ actor CloneFactory {
 
     private func refill() {
         guard !closed else { return }
-        let target = environment.settings.prefetch + waiters.count
+        let target = min(environment.settings.prefetch, taken) + waiters.count
         while inFlight < environment.settings.creationConcurrency, ready.count + inFlight < target {
             inFlight += 1
             let strategy = nextStrategy()

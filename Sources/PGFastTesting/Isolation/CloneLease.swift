@@ -24,9 +24,9 @@ final class CloneLease: Sendable {
     }
 
     /// Drops or keeps the database as `PGFAST_KEEP_DATABASES` says for a test
-    /// that passed or failed; returns the kept database's URL.
+    /// that passed or failed; returns the kept database's name and URL.
     @discardableResult
-    func finish(failed: Bool) async -> String? {
+    func finish(failed: Bool) async -> (name: String, url: String)? {
         switch shared.settings.keep {
         case .all: await finish(keeping: true)
         case .none: await finish(keeping: false)
@@ -35,9 +35,9 @@ final class CloneLease: Sendable {
     }
 
     /// Drops the database, or renames it `pgfast_kept_…` (left alone by the
-    /// sweeper) and returns its URL. Runs once.
+    /// sweeper) and returns its new name and URL. Runs once.
     @discardableResult
-    func finish(keeping keep: Bool) async -> String? {
+    func finish(keeping keep: Bool) async -> (name: String, url: String)? {
         guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         defer { if holdsSlot { shared.slots.signal() } }
         guard !borrowed else { return nil }
@@ -50,10 +50,10 @@ final class CloneLease: Sendable {
         do {
             try await Database(pool: shared.admin).execute(
                 "ALTER DATABASE \(identifier: name) RENAME TO \(identifier: kept)")
-            return shared.server.url(database: kept)
+            return (kept, shared.server.url(database: kept))
         } catch {
             shared.logger.warning("cannot keep the test database", metadata: ["database": "\(name)", "error": "\(error)"])
-            return shared.server.url(database: name)
+            return (name, shared.server.url(database: name))
         }
     }
 }

@@ -64,8 +64,8 @@ final class IsolationScope: Sendable {
             ((state.primary.map { [$0] } ?? []) + state.extras, state.failed)
         }
         for database in databases where !database.lease.borrowed {
-            if let url = await database.lease.finish(failed: failed) {
-                reportKept(database.name, url)
+            if let kept = await database.lease.finish(failed: failed) {
+                reportKept(kept.name, kept.url)
             }
         }
         return try outcome.get()

@@ -73,6 +73,8 @@ actor TestEnvironment {
     private var store: TemplateStore?
     private var factories: [String: CloneFactory] = [:]
     private var sharedTransactionClones: [String: Task<ReadyClone, any Error>] = [:]
+    /// Drops what dead runs left; awaited at exit so a short run still finishes it.
+    private var sweep: Task<Void, Never>?
     let logger = Logger(label: "pgfast.testing")
 
     /// Brings the environment up once per process.
@@ -85,7 +87,8 @@ actor TestEnvironment {
             store = TemplateStore(
                 server: shared.server, admin: shared.admin, logger: logger, forceRebuild: shared.settings.forceRebuild)
             ExitHook.install()
-            Task { await Sweeper(shared: shared).sweep(logger: logger) }
+            let logger = self.logger
+            sweep = Task { await Sweeper(shared: shared).sweep(logger: logger) }
             return shared
         } catch {
             // A later test may retry (the server may come up); this one reports the error.
@@ -153,6 +156,7 @@ actor TestEnvironment {
     /// At exit: unused clones become the next run's ready stock; queued drops finish.
     func shutdown() async {
         guard let setup, let shared = try? await setup.value else { return }
+        await sweep?.value
         for factory in factories.values {
             let unused = await factory.close()
             let template = factory.template

@@ -5,7 +5,8 @@ import Testing
 /// the migrations (and the test's fixtures).
 ///
 /// On a suite it applies to every test inside; a test's own
-/// `.isolatedDatabase(…)` overrides the suite's; `.fixtures(…)` on a test adds
+/// `.isolatedDatabase(…)` overrides the suite's mode and keeps the suite's
+/// directories unless it names its own; `.fixtures(…)` on a test adds
 /// fixtures to whichever applies.
 ///
 /// ```swift
@@ -38,7 +39,7 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        var options = self.options
+        var options = Self.effectiveOptions(for: test, innermost: self.options)
         for fixtures in test.traits.compactMap({ $0 as? FixturesTrait }) {
             options.fixtures += fixtures.names.filter { !options.fixtures.contains($0) }
         }
@@ -50,6 +51,20 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
             }
             try await watcher.provideScope(for: test, testCase: testCase, performing: function)
         }
+    }
+
+    /// The innermost trait's options, with what it leaves unsaid (directories,
+    /// project root) taken from the traits around it, and every fixture named on the way:
+    /// `@Test(.isolatedDatabase(.transaction))` in a suite with explicit directories keeps them.
+    static func effectiveOptions(for test: Test, innermost: IsolatedDatabaseOptions) -> IsolatedDatabaseOptions {
+        var options = innermost
+        for outer in test.traits.compactMap({ ($0 as? IsolatedDatabaseTrait)?.options }).reversed() {
+            options.migrations = options.migrations ?? outer.migrations
+            options.fixtureDirectories = options.fixtureDirectories ?? outer.fixtureDirectories
+            options.projectRoot = options.projectRoot ?? outer.projectRoot
+            options.fixtures += outer.fixtures.filter { !options.fixtures.contains($0) }
+        }
+        return options
     }
 
     static func reportKept(test: Test, name: String, url: String) {

@@ -1,0 +1,131 @@
+import Foundation
+import PGFast
+import Testing
+
+@testable import PGFastTesting
+
+/// Templates are keyed by their migrations: reused while nothing changes,
+/// rebuilt when one file changes, old ones dropped once the new one is sealed.
+@Suite struct TemplateLifecycleTests {
+    /// A private copy of the shop migrations, so this test can change a file.
+    private func copyOfShopMigrations() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("pgfast-template-\(UUID().uuidString)/migrations")
+        try FileManager.default.createDirectory(
+            at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: URL(fileURLWithPath: ProjectRoot.find()).appendingPathComponent(Shop.migrations[0]), to: directory)
+        return directory
+    }
+
+    /// A store as a new process would have one: nothing built, nothing remembered.
+    private func freshStore(forceRebuild: Bool = false) async throws -> TemplateStore {
+        let shared = try await TestEnvironment.current.shared()
+        return TemplateStore(server: shared.server, admin: shared.admin, logger: shared.logger, forceRebuild: forceRebuild)
+    }
+
+    private func isSealed(_ name: String) async throws -> Bool {
+        try await Catalog.admin.value(
+            "SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = \(name)", as: Bool?.self) == true
+    }
+
+    @Test func unchangedMigrationsReuseTheTemplateAndAChangeRebuildsIt() async throws {
+        let directory = try copyOfShopMigrations()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        let serverVersion = try await TestEnvironment.current.shared().serverVersion
+        let options = IsolatedDatabaseOptions(migrations: [directory.path])
+
+        // First run: built once, sealed, under its final name.
+        let original = try RecipeCache.make(options, serverVersion: serverVersion)
+        let firstRun = try await freshStore()
+        #expect(try await firstRun.template(for: original) == original.name)
+        #expect(await firstRun.builds == [original.name])
+        #expect(try await isSealed(original.name))
+        #expect(try await Catalog.exists(original.buildName) == false)
+
+        // A later run with the same files reuses it: no migration applied.
+        let secondRun = try await freshStore()
+        #expect(try await secondRun.template(for: RecipeCache.make(options, serverVersion: serverVersion)) == original.name)
+        #expect(await secondRun.builds.isEmpty)
+
+        // One file changes: a new template, and the old one is dropped once the new one is sealed.
+        let users = directory.appendingPathComponent("20250101000000_create_users_up.sql")
+        try (String(contentsOf: users, encoding: .utf8) + "ALTER TABLE users ADD COLUMN nickname text;\n")
+            .write(to: users, atomically: true, encoding: .utf8)
+        let changed = try RecipeCache.make(options, serverVersion: serverVersion)
+        #expect(changed.lineage == original.lineage)
+        #expect(changed.key != original.key)
+        let thirdRun = try await freshStore()
+        #expect(try await thirdRun.template(for: changed) == changed.name)
+        #expect(await thirdRun.builds == [changed.name])
+        #expect(try await isSealed(changed.name))
+        #expect(try await Catalog.exists(original.name) == false)
+
+        // Clones of the new template have the new column.
+        let clone = "pgfast_tplcheck_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Catalog.admin.execute("CREATE DATABASE \(identifier: clone) TEMPLATE \(identifier: changed.name)")
+        var config = try await TestEnvironment.current.shared().server.config(database: clone)
+        config.maxConnections = 1
+        let db = try await Database.connect(config)
+        #expect(try await db.value("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'", as: Int.self) == 1)
+        await db.close()
+        try await Catalog.admin.execute("DROP DATABASE \(identifier: clone) WITH (FORCE)")
+
+        // PGFAST_REBUILD_TEMPLATES: built again even though it exists.
+        let forced = try await freshStore(forceRebuild: true)
+        #expect(try await forced.template(for: changed) == changed.name)
+        #expect(await forced.builds == [changed.name])
+        #expect(try await isSealed(changed.name))
+
+        try await Catalog.admin.execute("ALTER DATABASE \(identifier: changed.name) WITH IS_TEMPLATE false")
+        try await Catalog.admin.execute("DROP DATABASE \(identifier: changed.name) WITH (FORCE)")
+    }
+
+    @Test func racingBuildersBuildOnce() async throws {
+        let directory = try copyOfShopMigrations()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        let recipe = try RecipeCache.make(
+            IsolatedDatabaseOptions(migrations: [directory.path]),
+            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+        // Four stores are four processes: each takes the build lock, one builds.
+        let stores = try await (0..<4).asyncMap { _ in try await freshStore() }
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for store in stores { group.addTask { try await store.template(for: recipe) } }
+            for try await name in group { #expect(name == recipe.name) }
+        }
+        var builds = 0
+        for store in stores { builds += await store.builds.count }
+        #expect(builds == 1)
+        try await Catalog.admin.execute("ALTER DATABASE \(identifier: recipe.name) WITH IS_TEMPLATE false")
+        try await Catalog.admin.execute("DROP DATABASE \(identifier: recipe.name) WITH (FORCE)")
+    }
+
+    @Test func aBuildLeftByAKilledProcessIsNotTakenForATemplate() async throws {
+        let directory = try copyOfShopMigrations()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        let recipe = try RecipeCache.make(
+            IsolatedDatabaseOptions(migrations: [directory.path]),
+            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+        // What a builder killed half-way leaves: the private build database, unsealed.
+        try await Catalog.admin.execute("CREATE DATABASE \(identifier: recipe.buildName)")
+        // Listed as an orphan build (unless another run's sweeper already dropped it).
+        if let info = try await TestDatabases.list().first(where: { $0.name == recipe.buildName }) {
+            #expect(info.kind == .build)
+            #expect(info.isOrphan)
+        }
+        let store = try await freshStore()
+        #expect(try await store.template(for: recipe) == recipe.name)
+        #expect(await store.builds == [recipe.name])
+        #expect(try await Catalog.exists(recipe.buildName) == false)
+        try await Catalog.admin.execute("ALTER DATABASE \(identifier: recipe.name) WITH IS_TEMPLATE false")
+        try await Catalog.admin.execute("DROP DATABASE \(identifier: recipe.name) WITH (FORCE)")
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
