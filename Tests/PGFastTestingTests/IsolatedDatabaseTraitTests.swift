@@ -75,7 +75,7 @@ struct IsolatedDatabaseTraitTests {
 
     @Test func makeGivesAnotherDatabaseDroppedWithTheTest() async throws {
         let current = try IsolatedDatabase.current
-        let other = try await IsolatedDatabase.make(Shop.options)
+        let other = try await IsolatedDatabase.make()  // made like this test's: the shop set
         #expect(other.name != current.name)
         try await other.execute("INSERT INTO users (id, email, name) VALUES (1, 'other@example.com', 'Other')")
         #expect(try await current.value("SELECT count(*) FROM users", as: Int.self) == 0)

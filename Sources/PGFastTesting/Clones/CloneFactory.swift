@@ -92,6 +92,7 @@ actor CloneFactory {
             }
         }
         let elapsed = ContinuousClock.now - started
+        environment.clonesCreated.add(1, ordering: .relaxed)
         return (try await connect(name), elapsed)
     }
 

@@ -5,8 +5,8 @@ import PGFast
 /// migrations (and the test's fixtures).
 ///
 /// Inside a test with the ``IsolatedDatabaseTrait`` trait, read
-/// ``current``; elsewhere use ``withIsolatedDatabase(migrations:fixtures:load:mode:_:)``
-/// or ``make(_:)``. It runs SQL itself (it is a ``QueryExecutor``), or hands
+/// ``current``; elsewhere use ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:filePath:_:)``
+/// or ``make(_:filePath:)``. It runs SQL itself (it is a ``QueryExecutor``), or hands
 /// out its ``database``, ``pool`` and ``url``.
 ///
 /// ```swift
@@ -72,12 +72,20 @@ public struct IsolatedDatabase: QueryExecutor, Sendable {
     /// Another isolated database, dropped when the current test (or
     /// `withIsolatedDatabase` block) ends; outside one, call ``drop()`` yourself.
     ///
+    /// With no options it is made like the current test's database (same
+    /// migrations and fixtures, its own clone); outside a test, from the
+    /// migrations discovered in the package holding the calling file.
+    ///
     /// ```swift
     /// let replica = try await IsolatedDatabase.make()
     /// ```
-    public static func make(_ options: IsolatedDatabaseOptions = IsolatedDatabaseOptions()) async throws
+    public static func make(_ options: IsolatedDatabaseOptions? = nil, filePath: String = #filePath) async throws
         -> IsolatedDatabase
     {
+        var options = options ?? scope?.options ?? IsolatedDatabaseOptions()
+        options.mode = .clone
+        options.projectRoot = options.projectRoot ?? scope?.options.projectRoot
+            ?? ProjectRoot.containing(sourceFile: filePath)
         let database = try await IsolatedDatabase.open(options, holdingSlot: scope == nil)
         scope?.adopt(database)
         return database

@@ -12,6 +12,12 @@ final class IsolationScope: Sendable {
     }
 
     private let state = Mutex(State())
+    /// What the primary database was made from: `IsolatedDatabase.make()` makes the same.
+    let options: IsolatedDatabaseOptions
+
+    init(options: IsolatedDatabaseOptions) {
+        self.options = options
+    }
 
     var primary: IsolatedDatabase? { state.withLock { $0.primary } }
     var failed: Bool { state.withLock { $0.failed } }
@@ -27,7 +33,7 @@ final class IsolationScope: Sendable {
         reportKept: @Sendable (String, String) -> Void = { _, _ in },
         _ body: (IsolationScope, IsolatedDatabase) async throws -> Result
     ) async throws -> Result {
-        let scope = IsolationScope()
+        let scope = IsolationScope(options: options)
         let outcome: Swift.Result<Result, any Error>
         if options.mode == .transaction {
             let lease = try await IsolatedDatabase.openShared(options)
@@ -86,24 +92,36 @@ struct RollbackSignal<Result>: Error, @unchecked Sendable {
 ///     let count = try await db.value("SELECT count(*) FROM users", as: Int.self)
 /// }
 /// ```
+///
+/// Relative directories are relative to the root of the package holding the
+/// calling file.
 public func withIsolatedDatabase<Result>(
     migrations: [String]? = nil,
     fixtureDirectories: [String]? = nil,
     fixtures: [String] = [],
     mode: IsolationMode = .clone,
+    filePath: String = #filePath,
     _ body: (IsolatedDatabase) async throws -> Result
 ) async throws -> Result {
     let options = IsolatedDatabaseOptions(
         migrations: migrations, fixtures: fixtureDirectories, load: fixtures, mode: mode)
-    return try await withIsolatedDatabase(options, body)
+    return try await withIsolatedDatabase(options, filePath: filePath, body)
 }
 
-/// ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:_:)`` with options.
+/// ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:filePath:_:)`` with options.
+///
+/// ```swift
+/// let options = IsolatedDatabaseOptions(migrations: ["db/migrations"], mode: .transaction)
+/// try await withIsolatedDatabase(options) { db in … }
+/// ```
 public func withIsolatedDatabase<Result>(
     _ options: IsolatedDatabaseOptions,
+    filePath: String = #filePath,
     _ body: (IsolatedDatabase) async throws -> Result
 ) async throws -> Result {
-    try await IsolationScope.run(
+    var options = options
+    options.projectRoot = options.projectRoot ?? ProjectRoot.containing(sourceFile: filePath)
+    return try await IsolationScope.run(
         options,
         reportKept: { name, url in
             FileHandle.standardError.write(Data("pgfast: kept database \(name) of a failed block: \(url)\n".utf8))

@@ -24,6 +24,8 @@ actor TestEnvironment {
         /// Clones being created at once, across templates.
         let creations: AsyncSemaphore
         let drops: DropQueue
+        /// Clones this process created (not taken from an earlier run's stock), for the statistics.
+        let clonesCreated = Atomic<Int>(0)
         private let sequence = Atomic<Int>(0)
 
         init(
@@ -181,6 +183,42 @@ actor TestEnvironment {
             }
         }
         await shared.drops.drain()
+        if let path = shared.settings.statisticsFile {
+            await writeStatistics(to: path, shared: shared)
+        }
+    }
+
+    /// What `PGFAST_STATISTICS_FILE` receives: how long tests waited for a database,
+    /// which templates this run had to build, how many clones it made.
+    private func writeStatistics(to path: String, shared: Shared) async {
+        struct Statistics: Encodable {
+            var waitsMilliseconds: [Double]
+            var medianWaitMilliseconds: Double?
+            var templatesBuilt: [String]
+            var clonesCreated: Int
+            var cloneStrategies: [String]
+        }
+        func milliseconds(_ duration: Duration) -> Double {
+            let (seconds, attoseconds) = duration.components
+            return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        }
+        let waits = WaitStatistics.shared.all.map(milliseconds).sorted()
+        var strategies: [String] = []
+        for factory in factories.values {
+            if let strategy = await factory.chosenStrategy { strategies.append(strategy.description) }
+        }
+        let statistics = Statistics(
+            waitsMilliseconds: waits, medianWaitMilliseconds: waits.isEmpty ? nil : waits[waits.count / 2],
+            templatesBuilt: await builtTemplates(), clonesCreated: shared.clonesCreated.load(ordering: .relaxed),
+            cloneStrategies: strategies.sorted())
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(statistics).write(to: URL(fileURLWithPath: path))
+        } catch {
+            logger.warning("cannot write PGFAST_STATISTICS_FILE", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 }
 

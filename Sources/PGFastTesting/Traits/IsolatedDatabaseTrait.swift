@@ -40,6 +40,7 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         var options = Self.effectiveOptions(for: test, innermost: self.options)
+        options.projectRoot = options.projectRoot ?? ProjectRoot.containing(sourceFile: test.sourceLocation.filePath)
         for fixtures in test.traits.compactMap({ $0 as? FixturesTrait }) {
             options.fixtures += fixtures.names.filter { !options.fixtures.contains($0) }
         }
@@ -88,7 +89,7 @@ extension Trait where Self == IsolatedDatabaseTrait {
     }
 
     /// Each test on its own clone, with migrations and fixtures from these directories
-    /// (relative to the package root).
+    /// (relative to the root of the package that holds the test).
     ///
     /// ```swift
     /// @Suite(.isolatedDatabase(migrations: ["db/migrations"], fixtures: ["db/fixtures"]))
