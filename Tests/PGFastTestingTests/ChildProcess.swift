@@ -19,7 +19,7 @@ struct ChildProcess {
         #endif
     }
 
-    init(scenario: String, extraArguments: [String] = []) throws {
+    init(scenario: String, extraArguments: [String] = [], environment extra: [String: String] = [:]) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         output = directory.appendingPathComponent("output")
@@ -31,6 +31,7 @@ struct ChildProcess {
             + extraArguments
         var environment = ProcessInfo.processInfo.environment
         environment["PGFAST_SCENARIO_OUTPUT"] = output.path
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
@@ -46,8 +47,10 @@ struct ChildProcess {
     }
 
     /// Runs the scenario to its end.
-    static func run(_ scenario: String, extraArguments: [String] = []) async throws -> (status: Int32, log: String, lines: [String]) {
-        let child = try ChildProcess(scenario: scenario, extraArguments: extraArguments)
+    static func run(
+        _ scenario: String, extraArguments: [String] = [], environment: [String: String] = [:]
+    ) async throws -> (status: Int32, log: String, lines: [String]) {
+        let child = try ChildProcess(scenario: scenario, extraArguments: extraArguments, environment: environment)
         try child.start()
         let (status, log) = await child.wait()
         return (status, log, child.lines)

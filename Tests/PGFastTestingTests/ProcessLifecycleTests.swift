@@ -32,13 +32,48 @@ struct ProcessLifecycleTests {
         try await Catalog.admin.execute("DROP DATABASE \(identifier: kept) WITH (FORCE)")
     }
 
-    @Test func passingRunLeavesOnlyReadyStockBehind() async throws {
-        let run = try await ChildProcess.run("passes")
+    /// Waits (up to 20 s) for the housekeeping a finished run left to drop its clones.
+    private func clonesGone(owner: OwnerID) async throws -> Bool {
+        for _ in 0..<400 {
+            if try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_").isEmpty { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    private func statistics(_ url: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
+    }
+
+    @Test func passingRunDropsItsClonesAndLeavesStockForTheNext() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-stats-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try await ChildProcess.run("passes", environment: ["PGFAST_STATISTICS_FILE": file.path])
         #expect(run.status == 0, "\(run.log)")
         #expect(run.lines.count == 20)
-        for name in run.lines { #expect(try await Catalog.exists(name) == false) }
         let owner = try #require(run.lines.first.flatMap(DatabaseNames.parse)?.owner)
-        #expect(try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_").isEmpty)
+        #expect(try await clonesGone(owner: owner))
+        for name in run.lines { #expect(try await Catalog.exists(name) == false) }
+        let first = try statistics(file)
+        #expect(first["waits_milliseconds"] as? [Double] != nil)
+
+        // The stock it left (made after it exited) is what the next run takes first.
+        let recipe = try RecipeCache.make(
+            IsolatedDatabaseOptions(
+                migrations: Shop.migrations, fixtures: Shop.fixtures, load: ["products"], projectRoot: ProjectRoot.find()),
+            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+        let prefix = DatabaseNames.readyPrefix(lineage: recipe.lineage, key: recipe.key)
+        var left: [String] = []
+        for _ in 0..<400 {
+            left = try await Catalog.databases(startingWith: prefix)
+            if left.count >= 20 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(left.count >= 20)
+        let next = try await ChildProcess.run("passes", environment: ["PGFAST_STATISTICS_FILE": file.path])
+        #expect(next.status == 0, "\(next.log)")
+        let second = try statistics(file)
+        #expect((second["clones_claimed_from_stock"] as? Int ?? 0) >= 10, "\(second)")
     }
 
     @Test func twoRunsAtOnceBothPass() async throws {
@@ -82,6 +117,7 @@ struct ProcessLifecycleTests {
         let next = try await ChildProcess.run("passes")
         #expect(next.status == 0, "\(next.log)")
         #expect(try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_").isEmpty)
+        #expect(try await Catalog.exists(name) == false)
     }
 
     @Test func cleanupDropsWhatAKilledRunLeft() async throws {
@@ -98,5 +134,26 @@ struct ProcessLifecycleTests {
         }
         #expect(dropped.contains(name))
         #expect(try await Catalog.exists(name) == false)
+    }
+}
+
+@Suite struct HousekeepingTests {
+    @Test func connectionSettingsBecomeLibpqVariables() throws {
+        let config = try DatabaseConfig(
+            url: "postgresql://app:s3cret@db.example.com:6543/admin?sslmode=require&application_name=x&connect_timeout=5")
+        let environment = try #require(Housekeeping.libpqEnvironment(config))
+        #expect(environment["PGHOST"] == "db.example.com")
+        #expect(environment["PGPORT"] == "6543")
+        #expect(environment["PGUSER"] == "app")
+        #expect(environment["PGPASSWORD"] == "s3cret")
+        #expect(environment["PGDATABASE"] == "admin")
+        #expect(environment["PGSSLMODE"] == "require")
+        #expect(environment["PGCONNECT_TIMEOUT"] == "5")
+        #expect(environment["PGAPPNAME"] == "pgfast housekeeping")
+    }
+
+    @Test func aSettingWithoutAVariableMeansNoDetachedPsql() throws {
+        let config = try DatabaseConfig(conninfo: "host=/tmp dbname=postgres tcp_user_timeout=1000")
+        #expect(Housekeeping.libpqEnvironment(config) == nil)
     }
 }

@@ -4,26 +4,28 @@ import PGFast
 
 /// Makes clones of one template ahead of need, so a test usually finds one ready.
 ///
-/// Keeps clones created and connected in the background: as many ahead as
-/// tests took so far, up to `prefetch`, so a template that one test uses costs
-/// one spare clone, not eight and their connections. It creates at most
-/// `creations` permits' worth at once across all templates (a clone is disk
-/// and CPU work on the server). Clones left unused when the process
-/// ends are renamed `pgfast_ready_…` and taken first by the next run.
+/// Clones come first from the stock an earlier run left (`pgfast_ready_…`,
+/// claimed by an atomic rename, so two runs never take the same one), then
+/// from `CREATE DATABASE … TEMPLATE`. It keeps as many ahead as tests took so
+/// far, up to `prefetch`, so a template that one test uses costs one spare
+/// clone, not eight and their connections. Creation is capped by the
+/// `creations` semaphore across all templates (a clone is disk and CPU work on
+/// the server); claims are renames and go ahead at once.
 actor CloneFactory {
     let template: String
-    private let lineage: String
-    private let key: String
+    let lineage: String
+    let key: String
     private let environment: TestEnvironment.Shared
     private var ready: [ReadyClone] = []
     private var waiters: [CheckedContinuation<ReadyClone, any Error>] = []
-    private var inFlight = 0
-    /// Clones handed out so far: how many to keep ahead grows with it.
-    private var taken = 0
-    private var stockChecked = false
+    private var creating = 0
+    private var claiming = 0
+    /// An earlier run's ready clones not claimed yet; nil until listed (at the first take).
+    private var stock: [String]?
+    /// Clones handed out so far: how many to keep ahead grows with it, and the next run's stock follows it.
+    private(set) var taken = 0
     private var strategy: CloneStrategy?
     private var measured: [CloneStrategy: Duration] = [:]
-    private var lastError: (any Error)?
     private var closed = false
 
     init(template: String, lineage: String, key: String, environment: TestEnvironment.Shared) {
@@ -36,7 +38,7 @@ actor CloneFactory {
 
     /// A clone, ready or as soon as one is made.
     func take() async throws -> ReadyClone {
-        if !stockChecked { await claimStock() }
+        if stock == nil { await listStock() }
         taken += 1
         if let clone = ready.popLast() {
             refill()
@@ -48,23 +50,30 @@ actor CloneFactory {
         }
     }
 
-    /// The strategy in use (after measuring), for the benchmark and `test-db list`.
+    /// The strategy in use (after measuring), for the statistics.
     var chosenStrategy: CloneStrategy? { strategy }
 
     private func refill() {
         guard !closed else { return }
         let target = min(environment.settings.prefetch, taken) + waiters.count
-        while inFlight < environment.settings.creationConcurrency, ready.count + inFlight < target {
-            inFlight += 1
-            let strategy = nextStrategy()
-            Task {
-                let outcome: Result<(ReadyClone, Duration), any Error>
-                do {
-                    outcome = .success(try await self.create(strategy: strategy))
-                } catch {
-                    outcome = .failure(error)
+        while ready.count + creating + claiming < target {
+            if let name = stock?.popLast() {
+                claiming += 1
+                Task { await self.claim(name) }
+            } else if creating < environment.settings.creationConcurrency {
+                creating += 1
+                let strategy = nextStrategy()
+                Task {
+                    let outcome: Result<(ReadyClone, Duration), any Error>
+                    do {
+                        outcome = .success(try await self.create(strategy: strategy))
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    self.finishCreating(outcome, strategy: strategy)
                 }
-                await self.finish(outcome, strategy: strategy)
+            } else {
+                return
             }
         }
     }
@@ -78,14 +87,18 @@ actor CloneFactory {
         return strategy
     }
 
+    /// The strategy to write into `CREATE DATABASE` for the next run's stock.
+    var stockStrategy: CloneStrategy? {
+        environment.serverVersion >= 150_000 ? (strategy ?? .fileCopy) : nil
+    }
+
     private func create(strategy: CloneStrategy?) async throws -> (ReadyClone, Duration) {
         let name = environment.nextCloneName()
         let started = ContinuousClock.now
         try await environment.creations.withPermit {
-            var sql: SQL = "CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: template)"
-            if let strategy { sql.append(" STRATEGY \(unsafeRaw: strategy.description)") }
             do {
-                try await Database(pool: environment.admin).execute(sql)
+                try await Database(pool: environment.admin).execute(
+                    Self.createStatement(name: name, template: template, strategy: strategy))
             } catch {
                 throw IsolatedDatabaseError(
                     code: .cloneFailed, message: "cannot clone \(template) into \(name)", underlying: error)
@@ -94,6 +107,12 @@ actor CloneFactory {
         let elapsed = ContinuousClock.now - started
         environment.clonesCreated.add(1, ordering: .relaxed)
         return (try await connect(name), elapsed)
+    }
+
+    static func createStatement(name: String, template: String, strategy: CloneStrategy?) -> SQL {
+        var sql: SQL = "CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: template)"
+        if let strategy { sql.append(" STRATEGY \(unsafeRaw: strategy.description)") }
+        return sql
     }
 
     private func connect(_ name: String) async throws -> ReadyClone {
@@ -106,8 +125,8 @@ actor CloneFactory {
         }
     }
 
-    private func finish(_ outcome: Result<(ReadyClone, Duration), any Error>, strategy: CloneStrategy?) {
-        inFlight -= 1
+    private func finishCreating(_ outcome: Result<(ReadyClone, Duration), any Error>, strategy: CloneStrategy?) {
+        creating -= 1
         do {
             let (clone, elapsed) = try outcome.get()
             if self.strategy == nil, let strategy {
@@ -121,7 +140,6 @@ actor CloneFactory {
             }
             deliver(clone)
         } catch {
-            lastError = error
             // Nobody waits for a prefetch; a waiting test gets the error.
             if !waiters.isEmpty { waiters.removeFirst().resume(throwing: error) }
             return
@@ -139,32 +157,42 @@ actor CloneFactory {
         }
     }
 
-    /// Takes the clones an earlier run left ready for this template (rename is atomic: two runs never take the same one).
-    private func claimStock() async {
-        stockChecked = true
+    /// Lists the clones earlier runs left ready for this template.
+    private func listStock() async {
         let prefix = DatabaseNames.readyPrefix(lineage: lineage, key: key)
-        let admin = Database(pool: environment.admin)
-        guard
-            let names = try? await admin.query(
-                "SELECT datname::text FROM pg_database WHERE starts_with(datname::text, \(prefix)) ORDER BY datname"
-            ).decode(String.self)
-        else { return }
-        for stock in names.prefix(environment.settings.prefetch + 16) {
-            let name = environment.nextCloneName()
-            do {
-                try await admin.execute("ALTER DATABASE \(identifier: stock) RENAME TO \(identifier: name)")
-            } catch {
-                continue  // another run took it
-            }
-            if let clone = try? await connect(name) { ready.append(clone) }
-        }
+        let names = try? await Database(pool: environment.admin).query(
+            "SELECT datname::text FROM pg_database WHERE starts_with(datname::text, \(prefix)) ORDER BY datname DESC"
+        ).decode(String.self)
+        stock = stock ?? names ?? []
     }
 
-    /// Stops making clones; returns the unused ones.
-    func close() -> [ReadyClone] {
+    /// Takes a stock clone by renaming it to a clone of this run: atomic, so a
+    /// clone another run took first just fails here, and the next is tried.
+    private func claim(_ stockName: String) async {
+        let name = environment.nextCloneName()
+        var clone: ReadyClone?
+        do {
+            try await Database(pool: environment.admin).execute(
+                "ALTER DATABASE \(identifier: stockName) RENAME TO \(identifier: name)")
+            clone = try await connect(name)
+        } catch {
+            environment.logger.debug("stock clone taken by another run", metadata: ["database": "\(stockName)"])
+        }
+        claiming -= 1
+        if let clone {
+            environment.clonesClaimed.add(1, ordering: .relaxed)
+            deliver(clone)
+        }
+        refill()
+    }
+
+    /// Stops making clones; returns the unused ones, and how many stock clones nobody claimed.
+    func close() -> (unused: [ReadyClone], unclaimedStock: Int) {
         closed = true
         let unused = ready
         ready = []
-        return unused
+        let unclaimed = stock?.count ?? 0
+        stock = []
+        return (unused, unclaimed)
     }
 }

@@ -32,6 +32,18 @@ final class DropQueue: Sendable {
         if start { Task { await self.run() } }
     }
 
+    /// Takes the drops not started yet out of the queue, for ``Housekeeping`` to
+    /// finish after the process has exited; waits for the one being dropped now.
+    func takePending() async -> [String] {
+        let pending = state.withLock { state -> [String] in
+            let pending = state.pending
+            state.pending = []
+            return pending
+        }
+        await drain()
+        return pending
+    }
+
     /// Waits until every queued drop is done.
     func drain() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -26,6 +26,10 @@ actor TestEnvironment {
         let drops: DropQueue
         /// Clones this process created (not taken from an earlier run's stock), for the statistics.
         let clonesCreated = Atomic<Int>(0)
+        /// Clones this process took from an earlier run's stock.
+        let clonesClaimed = Atomic<Int>(0)
+        /// Stock clones this process asked to have made for the next run.
+        let stockQueued = Atomic<Int>(0)
         private let sequence = Atomic<Int>(0)
 
         init(
@@ -48,6 +52,11 @@ actor TestEnvironment {
 
         func nextCloneName() -> String {
             DatabaseNames.clone(owner: owner, sequence: sequence.add(1, ordering: .relaxed).newValue)
+        }
+
+        /// A unique id for a stock clone's name: this run's owner and a sequence number.
+        func stockID() -> String {
+            owner.hex + String(sequence.add(1, ordering: .relaxed).newValue)
         }
 
         func keptName() -> String {
@@ -155,25 +164,32 @@ actor TestEnvironment {
         return try await task.value
     }
 
-    /// At exit: unused clones become the next run's ready stock; queued drops finish.
+    /// At exit: unused clones become the next run's ready stock, the stock is
+    /// topped up to what this run used, and finished clones are dropped; the
+    /// last two by ``Housekeeping``, after the process has gone.
     func shutdown() async {
         guard let setup, let shared = try? await setup.value else { return }
         await sweep?.value
+        let admin = Database(pool: shared.admin)
+        var creates: [SQL] = []
         for factory in factories.values {
-            let unused = await factory.close()
-            let template = factory.template
-            guard let parsed = DatabaseNames.parse(template), let lineage = parsed.lineage, let key = parsed.key
-            else { continue }
+            let (unused, unclaimed) = await factory.close()
+            var kept = 0
             for clone in unused {
                 await clone.pool.close()
-                let stock = DatabaseNames.ready(
-                    lineage: lineage, key: key, id: String(clone.name.split(separator: "_").last ?? "0") + shared.owner.hex)
+                let stock = DatabaseNames.ready(lineage: factory.lineage, key: factory.key, id: shared.stockID())
                 do {
-                    try await Database(pool: shared.admin).execute(
-                        "ALTER DATABASE \(identifier: clone.name) RENAME TO \(identifier: stock)")
+                    try await admin.execute("ALTER DATABASE \(identifier: clone.name) RENAME TO \(identifier: stock)")
+                    kept += 1
                 } catch {
                     shared.drops.enqueue(clone.name)
                 }
+            }
+            let wanted = min(await factory.taken, shared.settings.stock) - kept - unclaimed
+            let strategy = await factory.stockStrategy
+            for _ in 0..<max(0, wanted) {
+                let stock = DatabaseNames.ready(lineage: factory.lineage, key: factory.key, id: shared.stockID())
+                creates.append(CloneFactory.createStatement(name: stock, template: factory.template, strategy: strategy))
             }
         }
         for task in sharedTransactionClones.values {
@@ -182,7 +198,12 @@ actor TestEnvironment {
                 shared.drops.enqueue(clone.name)
             }
         }
-        await shared.drops.drain()
+        let drops = await shared.drops.takePending().map { name -> SQL in
+            "DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)"
+        }
+        shared.stockQueued.store(creates.count, ordering: .relaxed)
+        await Housekeeping(server: shared.server, admin: shared.admin, logger: logger)
+            .run(creates + drops)
         if let path = shared.settings.statisticsFile {
             await writeStatistics(to: path, shared: shared)
         }
@@ -196,6 +217,8 @@ actor TestEnvironment {
             var medianWaitMilliseconds: Double?
             var templatesBuilt: [String]
             var clonesCreated: Int
+            var clonesClaimedFromStock: Int
+            var stockQueuedForNextRun: Int
             var cloneStrategies: [String]
         }
         func milliseconds(_ duration: Duration) -> Double {
@@ -210,6 +233,8 @@ actor TestEnvironment {
         let statistics = Statistics(
             waitsMilliseconds: waits, medianWaitMilliseconds: waits.isEmpty ? nil : waits[waits.count / 2],
             templatesBuilt: await builtTemplates(), clonesCreated: shared.clonesCreated.load(ordering: .relaxed),
+            clonesClaimedFromStock: shared.clonesClaimed.load(ordering: .relaxed),
+            stockQueuedForNextRun: shared.stockQueued.load(ordering: .relaxed),
             cloneStrategies: strategies.sorted())
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase

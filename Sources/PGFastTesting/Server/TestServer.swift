@@ -9,6 +9,8 @@ struct TestServer: Sendable {
     let admin: DatabaseConfig
     /// How other tools reach a database on this server.
     private let publicURL: @Sendable (String) -> String
+    /// `psql`, for housekeeping that outlives the test process (see ``Housekeeping``); nil when absent.
+    let psql: String?
 
     /// Resolves the server once per process.
     static func resolve(
@@ -23,11 +25,14 @@ struct TestServer: Sendable {
                 throw IsolatedDatabaseError(
                     code: .invalidConfiguration, message: "TEST_DATABASE_URL: \(error.message)")
             }
-            return TestServer(admin: admin, publicURL: { replacingDatabase(in: url, with: $0) })
+            return TestServer(
+                admin: admin, publicURL: { replacingDatabase(in: url, with: $0) }, psql: findPSQL(near: nil))
         }
         let server = try await EmbeddedServer.shared(logger: logger)
         let admin = try DatabaseConfig(url: server.socketURL)
-        return TestServer(admin: admin, publicURL: { server.url(database: $0) })
+        return TestServer(
+            admin: admin, publicURL: { server.url(database: $0) },
+            psql: findPSQL(near: server.cluster.binaries.directory))
     }
 
     /// The configuration of a database on this server.
@@ -39,6 +44,13 @@ struct TestServer: Sendable {
 
     /// A URL for the database that other tools (psql, other drivers) accept.
     func url(database name: String) -> String { publicURL(name) }
+}
+
+/// `psql` next to the server programs, else on `PATH`.
+private func findPSQL(near directory: String?) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    let candidates = (directory.map { [$0] } ?? []) + path.split(separator: ":").map(String.init)
+    return candidates.map { $0 + "/psql" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
 /// `url` pointing at database `name`: the path of a URL, or `dbname` of a conninfo string.

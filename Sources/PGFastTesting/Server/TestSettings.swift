@@ -12,6 +12,7 @@ import Foundation
 /// | `PGFAST_CLONE_STRATEGY` | `file_copy`, `wal_log` or `auto` (measure) | auto |
 /// | `PGFAST_MAX_CONNECTIONS` | connections this process may use on the server | a share of `max_connections` |
 /// | `PGFAST_TEST_CONNECTIONS` | pool size of each test database | 4 |
+/// | `PGFAST_STOCK` | most clones per template left ready for the next run (it keeps as many as this run used) | 128 |
 /// | `PGFAST_STATISTICS_FILE` | at exit, write a JSON summary of the run there (waits, templates built, clones made) | off |
 struct TestSettings: Sendable {
     enum KeepPolicy: String, Sendable {
@@ -26,6 +27,7 @@ struct TestSettings: Sendable {
     var maxConnections: Int?
     var testConnections = 4
     var statisticsFile: String?
+    var stock = 128
 
     init() {}
 
@@ -54,6 +56,7 @@ struct TestSettings: Sendable {
         cloneStrategy = try CloneStrategy.parse(environment["PGFAST_CLONE_STRATEGY"])
         maxConnections = try integer("PGFAST_MAX_CONNECTIONS", in: 4...10_000)
         testConnections = try integer("PGFAST_TEST_CONNECTIONS", in: 1...100) ?? testConnections
+        stock = try integer("PGFAST_STOCK", in: 0...10_000) ?? stock
         statisticsFile = environment["PGFAST_STATISTICS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }
