@@ -55,7 +55,9 @@ actor CloneFactory {
 
     private func refill() {
         guard !closed else { return }
-        let target = min(environment.settings.prefetch, taken) + waiters.count
+        // An earlier run's stock says this template is in demand: claim a full prefetch of it at once.
+        let ahead = stock?.isEmpty == false ? environment.settings.prefetch : min(environment.settings.prefetch, taken)
+        let target = ahead + waiters.count
         while ready.count + creating + claiming < target {
             if let name = stock?.popLast() {
                 claiming += 1

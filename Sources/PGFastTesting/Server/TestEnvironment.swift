@@ -128,7 +128,11 @@ actor TestEnvironment {
         // Leave room for a second process (two `swift test` at once, CI shards) and for admin work.
         let budget = settings.maxConnections ?? max(8, (maxConnections - reserved - 10) / 2)
         let perTest = settings.testConnections
-        let slotCount = max(1, (budget - adminConfig.maxConnections - settings.prefetch - 1) / perTest)
+        // More tests at once than the machine has cores for only adds contention: four per core is plenty
+        // for tests that mostly wait on the server.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let slotCount = settings.maxDatabases
+            ?? max(1, min((budget - adminConfig.maxConnections - settings.prefetch - 1) / perTest, max(8, 4 * cores)))
         logger.debug(
             "isolated databases ready", metadata: ["owner": "\(lease.owner)", "slots": "\(slotCount)"])
         return Shared(

@@ -11,6 +11,7 @@ import Foundation
 /// | `PGFAST_CLONE_CONCURRENCY` | clones created at once | 2 |
 /// | `PGFAST_CLONE_STRATEGY` | `file_copy`, `wal_log` or `auto` (measure) | auto |
 /// | `PGFAST_MAX_CONNECTIONS` | connections this process may use on the server | a share of `max_connections` |
+/// | `PGFAST_MAX_DATABASES` | isolated databases this process holds at once (tests beyond wait their turn) | 4 per core (at least 8), within the connection share |
 /// | `PGFAST_TEST_CONNECTIONS` | pool size of each test database | 4 |
 /// | `PGFAST_STOCK` | most clones per template left ready for the next run (it keeps as many as this run used) | 128 |
 /// | `PGFAST_STATISTICS_FILE` | at exit, write a JSON summary of the run there (waits, templates built, clones made) | off |
@@ -25,6 +26,7 @@ struct TestSettings: Sendable {
     var creationConcurrency = 2
     var cloneStrategy: CloneStrategy?
     var maxConnections: Int?
+    var maxDatabases: Int?
     var testConnections = 4
     var statisticsFile: String?
     var stock = 128
@@ -55,6 +57,7 @@ struct TestSettings: Sendable {
         creationConcurrency = try integer("PGFAST_CLONE_CONCURRENCY", in: 1...64) ?? creationConcurrency
         cloneStrategy = try CloneStrategy.parse(environment["PGFAST_CLONE_STRATEGY"])
         maxConnections = try integer("PGFAST_MAX_CONNECTIONS", in: 4...10_000)
+        maxDatabases = try integer("PGFAST_MAX_DATABASES", in: 1...10_000)
         testConnections = try integer("PGFAST_TEST_CONNECTIONS", in: 1...100) ?? testConnections
         stock = try integer("PGFAST_STOCK", in: 0...10_000) ?? stock
         statisticsFile = environment["PGFAST_STATISTICS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
