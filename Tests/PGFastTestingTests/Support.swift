@@ -28,6 +28,12 @@ enum Catalog {
         try await TestEnvironment.current.shared().drops.drain()
     }
 
+    /// Drops a sealed template this test built.
+    static func dropTemplate(_ name: String) async throws {
+        try await admin.execute("ALTER DATABASE \(identifier: name) WITH IS_TEMPLATE false")
+        try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+    }
+
     /// PGFast databases whose name starts with `prefix`.
     static func databases(startingWith prefix: String) async throws -> [String] {
         try await admin.query(

@@ -24,6 +24,12 @@ import Testing
         return TemplateStore(server: shared.server, admin: shared.admin, logger: shared.logger, forceRebuild: forceRebuild)
     }
 
+    private func recipe(migrations directory: URL) async throws -> TemplateRecipe {
+        try RecipeCache.make(
+            IsolatedDatabaseOptions(migrations: [directory.path]),
+            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+    }
+
     private func isSealed(_ name: String) async throws -> Bool {
         try await Catalog.admin.value(
             "SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = \(name)", as: Bool?.self) == true
@@ -77,16 +83,13 @@ import Testing
         #expect(await forced.builds == [changed.name])
         #expect(try await isSealed(changed.name))
 
-        try await Catalog.admin.execute("ALTER DATABASE \(identifier: changed.name) WITH IS_TEMPLATE false")
-        try await Catalog.admin.execute("DROP DATABASE \(identifier: changed.name) WITH (FORCE)")
+        try await Catalog.dropTemplate(changed.name)
     }
 
     @Test func racingBuildersBuildOnce() async throws {
         let directory = try copyOfShopMigrations()
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
-        let recipe = try RecipeCache.make(
-            IsolatedDatabaseOptions(migrations: [directory.path]),
-            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+        let recipe = try await recipe(migrations: directory)
         // Four stores are four processes: each takes the build lock, one builds.
         let stores = try await (0..<4).asyncMap { _ in try await freshStore() }
         try await withThrowingTaskGroup(of: String.self) { group in
@@ -96,16 +99,13 @@ import Testing
         var builds = 0
         for store in stores { builds += await store.builds.count }
         #expect(builds == 1)
-        try await Catalog.admin.execute("ALTER DATABASE \(identifier: recipe.name) WITH IS_TEMPLATE false")
-        try await Catalog.admin.execute("DROP DATABASE \(identifier: recipe.name) WITH (FORCE)")
+        try await Catalog.dropTemplate(recipe.name)
     }
 
     @Test func aBuildLeftByAKilledProcessIsNotTakenForATemplate() async throws {
         let directory = try copyOfShopMigrations()
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
-        let recipe = try RecipeCache.make(
-            IsolatedDatabaseOptions(migrations: [directory.path]),
-            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+        let recipe = try await recipe(migrations: directory)
         // What a builder killed half-way leaves: the private build database, unsealed.
         try await Catalog.admin.execute("CREATE DATABASE \(identifier: recipe.buildName)")
         // Listed as an orphan build (unless another run's sweeper already dropped it).
@@ -117,8 +117,7 @@ import Testing
         #expect(try await store.template(for: recipe) == recipe.name)
         #expect(await store.builds == [recipe.name])
         #expect(try await Catalog.exists(recipe.buildName) == false)
-        try await Catalog.admin.execute("ALTER DATABASE \(identifier: recipe.name) WITH IS_TEMPLATE false")
-        try await Catalog.admin.execute("DROP DATABASE \(identifier: recipe.name) WITH (FORCE)")
+        try await Catalog.dropTemplate(recipe.name)
     }
 }
 
