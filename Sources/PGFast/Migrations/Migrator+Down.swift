@@ -27,7 +27,8 @@ extension Migrator {
         try await rollBack { applied in
             guard let position = applied.firstIndex(where: { $0.version == version }) else {
                 throw MigrationError(
-                    code: .unknownDependency, message: "version \(version) is not applied in module \"\(module)\"")
+                    code: .unknownVersion, message: "version \(version) is not applied in module \"\(module)\"",
+                    hint: "pgfast schema status lists the applied versions")
             }
             return Array(applied[(position + 1)...].reversed())
         }
@@ -36,12 +37,15 @@ extension Migrator {
     /// What `down` would roll back, newest first: a dry run.
     public func downPlan(steps: Int? = nil, to version: String? = nil) async throws -> [Migration] {
         let set = try migrations()
-        let applied = try await database.withConnection { db in try await appliedMigrations(on: db) }
+        let applied = try await database.withConnection { db in
+            try await adoptedOrApplied(on: db, set: set, record: false)
+        }
         let chosen: [AppliedMigration]
         if let version {
             guard let position = applied.firstIndex(where: { $0.version == version }) else {
                 throw MigrationError(
-                    code: .unknownDependency, message: "version \(version) is not applied in module \"\(module)\"")
+                    code: .unknownVersion, message: "version \(version) is not applied in module \"\(module)\"",
+                    hint: "pgfast schema status lists the applied versions")
             }
             chosen = Array(applied[(position + 1)...].reversed())
         } else {
@@ -54,23 +58,17 @@ extension Migrator {
         let set = try migrations()
         return try await withMigrationLock { db in
             try await ensureHistory(on: db)
-            let applied = try await appliedMigrations(on: db)
+            let applied = try await adoptedOrApplied(on: db, set: set, record: true)
             let migrations = try checkedForDown(try choose(applied), applied: applied, set: set)
             for migration in migrations {
                 let script = try migration.downScript()
-                let forget: (Database) async throws -> Void = { db in
-                    try await db.execute(
-                        "DELETE FROM \(unsafeRaw: Self.historyTable) WHERE module = \(module) AND version = \(migration.version)")
-                }
                 do {
-                    if migration.downRunsInTransaction {
-                        try await db.transaction { tx in
-                            try await tx.execute(script)
-                            try await forget(tx)
-                        }
-                    } else {
-                        try await db.execute(script)
-                        try await forget(db)
+                    try await run(script, inTransaction: migration.downRunsInTransaction, on: db) { db in
+                        try await db.execute(
+                            """
+                            DELETE FROM \(unsafeRaw: Self.historyTable)
+                            WHERE module = \(module) AND version = \(migration.version)
+                            """)
                     }
                 } catch let error as PostgresError {
                     throw MigrationError(applying: migration, file: migration.downFile!, error: error)

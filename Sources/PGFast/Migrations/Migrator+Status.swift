@@ -9,7 +9,9 @@ extension Migrator {
     /// ```
     public func status() async throws -> [MigrationStatus] {
         let set = try migrations()
-        let applied = try await database.withConnection { db in try await appliedMigrations(on: db) }
+        let applied = try await database.withConnection { db in
+            try await adoptedOrApplied(on: db, set: set, record: false)
+        }
         let appliedByVersion = Dictionary(applied.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
         var entries = set.migrations.map { migration -> MigrationStatus in
             guard let record = appliedByVersion[migration.version] else {
