@@ -1,6 +1,7 @@
 import Foundation
-import PGFast
 import Testing
+
+@testable import PGFast
 
 @Suite("pgfast schema")
 struct SchemaCommandTests {
@@ -231,6 +232,65 @@ struct SchemaCommandTests {
                 environment: CLI.environment(["TERM": "xterm", "NO_COLOR": "1"])
             ).value
             #expect(!noColor.stdout.hasEscapeCodes)
+        }
+    }
+}
+
+/// The README's commands, on the shared workload next to the checkout (skipped where it is absent).
+@Suite("pgfast schema: the README workflow")
+struct ReadmeWorkflowTests {
+    static let workload = CLI.repositoryRoot.deletingLastPathComponent().appending(
+        path: "shared/workload/db/migrations")
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: workload.path)))
+    func upStatusVerifyDownFiftyOnTheWorkload() async throws {
+        try await CLIDatabase.with { url, db in
+            let environment = ["DATABASE_URL": url, "PGFAST_MIGRATIONS_DIRS": "../shared/workload/db/migrations"]
+            func pgfast(_ arguments: String...) async throws -> CLI.Result {
+                try await CLI.run(["schema"] + arguments, environment: environment, directory: CLI.repositoryRoot)
+            }
+            let up = try await pgfast("up")
+            #expect(up.status == 0, "\(up)")
+            #expect(up.stdout.contains("50 migration(s) applied in "))
+            #expect(try await pgfast("status").stdout.hasSuffix("\n50 applied\n"))
+            #expect(try await pgfast("verify").status == 0)
+            let down = try await pgfast("down", "--steps", "50")
+            #expect(down.status == 0, "\(down)")
+            #expect(down.stdout.hasSuffix("50 migration(s) rolled back\n"))
+            #expect(try await pgfast("status").stdout.hasSuffix("\n50 pending\n"))
+            let tables = try await db.value(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'pgfast_migrations'",
+                as: Int.self)
+            #expect(tables == 0)
+        }
+    }
+}
+
+@Suite("pgfast schema: the migration lock")
+struct LockTimeoutCommandTests {
+    @Test func timeoutWhileAnotherMigratorHoldsTheLock() async throws {
+        try await CLIDatabase.with { url, db in
+            // Another migrator of module "default" in schema public, holding its advisory lock.
+            try await db.withConnection { holder in
+                try await holder.execute(
+                    "SELECT pg_advisory_lock(\(Migrator.lockClass), \(Migrator.lockKey(schema: "public", module: "default")))"
+                )
+                let result = try await CLI.run(
+                    [
+                        "schema", "up", "--timeout", "0.3", "--database-url", url, "--migrations",
+                        SchemaCommandTests.good,
+                    ])
+                #expect(result.status == 1, "\(result)")
+                #expect(
+                    result.stderr.contains("another migrator of module \"default\" held the lock for more than 300ms"))
+                #expect(result.stderr.contains("HINT: wait for it to finish, or raise the timeout (--timeout)"))
+                try await holder.execute(
+                    "SELECT pg_advisory_unlock(\(Migrator.lockClass), \(Migrator.lockKey(schema: "public", module: "default")))"
+                )
+            }
+            #expect(
+                try await CLI.run(["schema", "up", "--database-url", url, "--migrations", SchemaCommandTests.good])
+                    .status == 0)
         }
     }
 }

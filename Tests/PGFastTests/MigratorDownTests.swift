@@ -21,7 +21,8 @@ struct MigratorDownTests {
             #expect(try await migrator.down(steps: 1).isEmpty)
             #expect(try await database.history().isEmpty)
             let error = await #expect(throws: MigrationError.self) { try await migrator.down(steps: -1) }
-            #expect(error?.message.contains("-1") == true)
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message == "steps must be 0 or more, not -1")
         }
     }
 

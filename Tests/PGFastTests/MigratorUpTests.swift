@@ -224,3 +224,36 @@ struct MigratorUpTests {
         }
     }
 }
+
+@Suite("Migrator.run(file:on:)")
+struct MigratorRunFileTests {
+    @Test func runsAFileInATransactionAndResetsItsSettings() async throws {
+        let directory = try TestFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appending(path: "seed.sql")
+        let bad = directory.appending(path: "bad.sql")
+        try TestFixtures.write(
+            [
+                "seed.sql":
+                    "SET search_path TO nowhere;\nCREATE TABLE public.seeded (id int);\nINSERT INTO public.seeded VALUES (1);\n",
+                "bad.sql": "CREATE TABLE half (id int);\nINSERT INTO half VALUES ('x');\n",
+            ], in: directory)
+        try await MigratorDatabase.with { database in
+            try await database.db.withConnection { db in
+                try await Migrator.run(file: good, on: db)
+                // The file's search_path did not outlive it on this connection.
+                #expect(try await db.value("SELECT count(*) FROM seeded", as: Int.self) == 1)
+            }
+            let error = await #expect(throws: PostgresError.self) { try await Migrator.run(file: bad, on: database.db) }
+            #expect(error?.sourceFile == bad.path)
+            #expect(error?.sourceLine == 2)
+            let rolledBack = try await database.db.value("SELECT to_regclass('half') IS NULL", as: Bool.self)
+            #expect(rolledBack)
+
+            let missing = await #expect(throws: MigrationError.self) {
+                try await Migrator.run(file: directory.appending(path: "none.sql"), on: database.db)
+            }
+            #expect(missing?.code == .missingFile)
+        }
+    }
+}

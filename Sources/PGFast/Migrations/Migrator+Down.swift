@@ -12,7 +12,7 @@ extension Migrator {
     @discardableResult
     public func down(steps: Int = 1) async throws -> [Migration] {
         guard steps >= 0 else {
-            throw MigrationError(code: .invalidDirective, message: "steps must be 0 or more, not \(steps)")
+            throw MigrationError(code: .invalidArgument, message: "steps must be 0 or more, not \(steps)")
         }
         return try await rollBack { applied in Array(applied.reversed().prefix(steps)) }
     }
