@@ -11,7 +11,12 @@ enum Terminal {
     }
 
     enum Color: String {
-        case red = "31", green = "32", yellow = "33", blue = "34", gray = "90", bold = "1"
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+        case blue = "34"
+        case gray = "90"
+        case bold = "1"
     }
 
     static func paint(_ text: String, _ color: Color) -> String {

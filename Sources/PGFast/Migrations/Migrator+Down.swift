@@ -34,7 +34,13 @@ extension Migrator {
         }
     }
 
-    /// What `down` would roll back, newest first: a dry run.
+    /// What `down` would roll back, newest first: a dry run that throws the errors
+    /// `down` would (no down file, a dependent staying applied) and changes nothing.
+    ///
+    /// ```swift
+    /// for migration in try await migrator.downPlan(steps: 2) { print(migration.displayName) }
+    /// try await migrator.downPlan(to: "20250101000000")
+    /// ```
     public func downPlan(steps: Int? = nil, to version: String? = nil) async throws -> [Migration] {
         let set = try migrations()
         let applied = try await database.withConnection { db in

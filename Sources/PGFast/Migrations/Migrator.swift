@@ -37,7 +37,14 @@ public struct Migrator: Sendable {
     public let database: Database
     /// The history this migrator reads and writes; several modules share one table.
     public let module: String
-    /// How long to wait for another migrator of the same module before giving up.
+    /// How long to wait for another migrator of the same module before giving up
+    /// with ``MigrationError/Code/lockTimeout``: a deploy should fail, not hang, when a
+    /// migration elsewhere is stuck.
+    ///
+    /// ```swift
+    /// var migrator = Migrator(database: db, directories: ["db/migrations"])
+    /// migrator.lockTimeout = .seconds(10)
+    /// ```
     public var lockTimeout: Duration = .seconds(60)
     private let source: Source
 
@@ -69,7 +76,13 @@ public struct Migrator: Sendable {
         source = .loaded(migrations)
     }
 
-    /// The migration files, read and validated (order, dependencies, names).
+    /// The migration files, read and validated (order, dependencies, names): every
+    /// operation starts here, so a broken set fails before the database is touched.
+    ///
+    /// ```swift
+    /// let set = try migrator.migrations()
+    /// print(set.dependencyGraph(format: .text))
+    /// ```
     public func migrations() throws -> MigrationSet {
         switch source {
         case .directories(let urls): try MigrationSet.load(directories: urls)
