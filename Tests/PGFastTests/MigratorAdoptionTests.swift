@@ -100,3 +100,30 @@ struct MigratorAdoptionTests {
         }
     }
 }
+
+@Suite("Migrator: adoption happens once")
+struct MigratorAdoptionOnceTests {
+    @Test func rolledBackToNothingDoesNotAdoptAgain() async throws {
+        try await MigratorDatabase.with { database in
+            try await database.db.execute(
+                script: """
+                    CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL);
+                    CREATE TABLE _pgfast_migrations (version text PRIMARY KEY, name text, checksum text,
+                        applied_at timestamptz DEFAULT now());
+                    INSERT INTO _pgfast_migrations (version, name, checksum) VALUES ('20250101000000', 'create_users', 'c');
+                    """)
+            let migrator = database.migrator(urls: [TestFixtures.url("sets/shop/migrations")])
+            #expect(try await migrator.up().map(\.version) == ["20250102000000", "20250103000000"])
+            let marker = try await database.db.value(
+                "SELECT name FROM pgfast_migrations WHERE module = 'default' AND version = ''", as: String.self)
+            #expect(marker == "adopted from public._pgfast_migrations")
+            #expect(try await migrator.status().count == 3)  // the marker is not a migration
+
+            #expect(try await migrator.down(steps: 3).count == 3)
+            #expect(try await database.db.value("SELECT to_regclass('users') IS NULL", as: Bool.self))
+            // The Python history still says 20250101000000 is applied; it is not adopted again.
+            #expect(try await migrator.plan().count == 3)
+            #expect(try await migrator.up().count == 3)
+        }
+    }
+}

@@ -76,7 +76,7 @@ struct MigratorDatabase: Sendable {
     func history(module: String = "default", schema: String? = nil) async throws -> [String] {
         let table = schema.map { SQL.quoteIdentifier($0) + ".pgfast_migrations" } ?? "pgfast_migrations"
         return try await db.query(
-            "SELECT version || ' ' || name FROM \(unsafeRaw: table) WHERE module = \(module) ORDER BY id"
+            "SELECT version || ' ' || name FROM \(unsafeRaw: table) WHERE module = \(module) AND version <> '' ORDER BY id"
         ).decode(String.self)
     }
 

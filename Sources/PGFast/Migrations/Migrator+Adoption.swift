@@ -10,17 +10,19 @@ import Foundation
 /// never changed, so the Python tool keeps working on the same database
 /// during a move.
 extension Migrator {
-    /// The module's history, or, while it is still empty, the Python library's
+    /// The module's history, or, until the module adopted one, the Python library's
     /// history mapped to this set's files.
     ///
     /// With `record` (under the migration lock) the adopted rows are written to
-    /// the history table, so adoption happens once; without it (status, verify,
+    /// the history table with a marker row (empty version, the legacy table as its
+    /// name), so adoption happens once: a module rolled back to nothing afterwards
+    /// does not adopt the Python history again. Without `record` (status, verify,
     /// dry runs) nothing is written.
     func adoptedOrApplied(on db: Database, set: MigrationSet, record: Bool) async throws -> [AppliedMigration] {
         let applied = try await appliedMigrations(on: db)
-        guard applied.isEmpty else { return applied }
-        let legacy = try await legacyHistory(on: db, set: set)
-        guard record, !legacy.isEmpty else { return legacy }
+        guard applied.isEmpty, try await !hasAdopted(on: db) else { return applied }
+        guard let (source, legacy) = try await legacyHistory(on: db, set: set) else { return [] }
+        guard record else { return legacy }
         for record in legacy {
             try await db.execute(
                 """
@@ -29,23 +31,44 @@ extension Migrator {
                 ON CONFLICT (module, version) DO NOTHING
                 """)
         }
+        try await db.execute(
+            """
+            INSERT INTO \(unsafeRaw: Self.historyTable) (module, version, name, checksum, duration_ms)
+            VALUES (\(module), \(Self.adoptionMarker), \("adopted from " + source), '', 0)
+            ON CONFLICT (module, version) DO NOTHING
+            """)
         return try await appliedMigrations(on: db)
     }
 
-    /// Versions recorded by pgfast (Python) or pgdbm, mapped to this set's files.
-    private func legacyHistory(on db: Database, set: MigrationSet) async throws -> [AppliedMigration] {
+    /// The version of the row that says a module adopted a legacy history.
+    static let adoptionMarker = ""
+
+    private func hasAdopted(on db: Database) async throws -> Bool {
+        guard try await historyExists(on: db) else { return false }
+        return try await db.value(
+            """
+            SELECT EXISTS (SELECT FROM \(unsafeRaw: Self.historyTable)
+                           WHERE module = \(module) AND version = \(Self.adoptionMarker))
+            """, as: Bool.self)
+    }
+
+    /// Versions recorded by pgfast (Python) or pgdbm, mapped to this set's files,
+    /// with the table they came from; nil when there are none.
+    private func legacyHistory(on db: Database, set: MigrationSet) async throws
+        -> (source: String, records: [AppliedMigration])?
+    {
         let schemas = [db.schema ?? "public", "public"].reduce(into: [String]()) { list, schema in
             if !list.contains(schema) { list.append(schema) }
         }
         for schema in schemas {
             let records = try await pgfastHistory(schema: schema, on: db, set: set)
-            if !records.isEmpty { return records }
+            if !records.isEmpty { return ("\(schema)._pgfast_migrations", records) }
         }
         for schema in schemas {
             let records = try await pgdbmHistory(schema: schema, on: db, set: set)
-            if !records.isEmpty { return records }
+            if !records.isEmpty { return ("\(schema).schema_migrations", records) }
         }
-        return []
+        return nil
     }
 
     /// Python pgfast: `_pgfast_migrations (version, name, checksum, applied_at)`, one history per database.

@@ -51,7 +51,7 @@ extension Migrator {
         let rows = try await db.query(
             """
             SELECT version, name, checksum, applied_at, duration_ms FROM \(unsafeRaw: Self.historyTable)
-            WHERE module = \(module) ORDER BY id
+            WHERE module = \(module) AND version <> \(Self.adoptionMarker) ORDER BY id
             """)
         return try rows.decode((String, String, String, Date, Double).self).map {
             AppliedMigration(version: $0.0, name: $0.1, checksum: $0.2, appliedAt: $0.3, durationMilliseconds: $0.4)
