@@ -40,7 +40,9 @@ struct MigrateBenchmark: AsyncParsableCommand {
         let loadTime = ContinuousClock.now - loadStart
         let files = set.migrations.map(\.upFile.path)
         let psqlPath = try Self.resolve(psql)
-        print("migrations: \(set.migrations.count) in \(directory.path) (loaded and split in \(loadTime.millis.formatted(2)) ms)")
+        print(
+            "migrations: \(set.migrations.count) in \(directory.path) (loaded and split in \(loadTime.millis.formatted(2)) ms)"
+        )
         print("psql: \(psqlPath) (\(try ChildProcess.run(psqlPath, ["--version"]).trimmingCharacters(in: .newlines)))")
 
         let contenders: [MigrateContender] = [
@@ -65,7 +67,8 @@ struct MigrateBenchmark: AsyncParsableCommand {
                     let tables = try await Self.tableCount(target)
                     try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
                     guard tables >= set.migrations.count else {
-                        throw BenchmarkError("\(contender.name) left \(tables) tables, expected \(set.migrations.count)")
+                        throw BenchmarkError(
+                            "\(contender.name) left \(tables) tables, expected \(set.migrations.count)")
                     }
                     samples[index].append(seconds)
                     print(
@@ -93,7 +96,9 @@ struct MigrateBenchmark: AsyncParsableCommand {
         print("")
         print("Each figure is the median of \(rounds) rounds. Per-round figures (ms):")
         for line in lines {
-            print("  \(line.contender) [\(line.endpoint)]: " + line.seconds.map { ($0 * 1000).formatted(1) }.joined(separator: ", "))
+            print(
+                "  \(line.contender) [\(line.endpoint)]: "
+                    + line.seconds.map { ($0 * 1000).formatted(1) }.joined(separator: ", "))
         }
     }
 
@@ -148,11 +153,13 @@ enum MigrateContender: Sendable {
             let conninfo = endpoint.conninfo
             try await ChildProcess.onThread {
                 for file in files {
-                    _ = try ChildProcess.run(psql, ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f", file])
+                    _ = try ChildProcess.run(
+                        psql, ["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f", file])
                 }
             }
         case .psqlOneSession(let psql, let files):
-            let arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", endpoint.conninfo] + files.flatMap { ["-f", $0] }
+            let arguments =
+                ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", endpoint.conninfo] + files.flatMap { ["-f", $0] }
             try await ChildProcess.onThread { _ = try ChildProcess.run(psql, arguments) }
         }
         return (clock.now - start).seconds
