@@ -26,6 +26,26 @@ struct ServerAndTestDBCommandTests {
         await value.close()
     }
 
+    @Test func testDBCreatePrintsTheURLOfAMigratedDatabaseWithFixtures() async throws {
+        let result = try await CLI.run(
+            [
+                "test-db", "create", "--migrations", CLI.fixture("sets/shop/migrations"), "--fixtures-dir",
+                CLI.fixture("sets/shop/fixtures"), "--fixture", "users",
+            ])
+        #expect(result.status == 0, "\(result)")
+        let url = result.stdout.trimmingCharacters(in: .newlines)
+        #expect(url.hasPrefix("postgresql://"))
+        let name = try #require(url.split(separator: "/").last.map(String.init))
+        let db = try await Database.connect(try DatabaseConfig(url: url))
+        #expect(try await db.value("SELECT count(*) FROM users", as: Int.self) > 0)
+        #expect(try await db.value("SELECT count(*) FROM products", as: Int.self) == 0)  // not asked for
+        await db.close()
+        // Kept until `cleanup --kept`; this test drops it itself to leave nothing behind.
+        let admin = try await Database.connect(try await CLIDatabase.adminConfig())
+        try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+        await admin.close()
+    }
+
     @Test func testDBListShowsPGFastDatabases() async throws {
         let result = try await CLI.run(["test-db", "list"])
         #expect(result.status == 0, "\(result)")

@@ -67,16 +67,18 @@ struct MigratorDownTests {
         try TestFixtures.write(
             [
                 "20250101000000_report_up.sql": "CREATE TABLE report (id int);\n",
-                "20250101000000_report_down.sql": "DROP TABLE report;\n",
+                "20250101000000_report_down.sql": "DROP VIEW IF EXISTS report_view;\nDROP TABLE report;\n",
                 "20250102000000_base_up.sql": "CREATE TABLE base (id int);\n",
                 "20250102000000_base_down.sql": "DROP TABLE base;\n",
             ], in: directory)
         try await MigratorDatabase.with { database in
             let migrator = database.migrator(urls: [directory])
             try await migrator.up()
+            // The report now also reads base (the view below stands for what the edited file would create).
             try TestFixtures.write(
                 ["20250101000000_report_up.sql": "-- depends_on: 20250102000000\nCREATE TABLE report (id int);\n"],
                 in: directory)
+            try await database.db.execute("CREATE VIEW report_view AS SELECT * FROM base")
             let catalog = try await database.catalog()
             for attempt in [{ try await migrator.down(steps: 1) }, { try await migrator.downPlan(steps: 1) }]
                 as [@Sendable () async throws -> [Migration]]
@@ -91,8 +93,29 @@ struct MigratorDownTests {
                 #expect(error?.hint?.contains("roll back 20250101000000_report first") == true)
             }
             #expect(try await database.catalog() == catalog)
-            // Both together is fine: the dependent leaves too.
-            #expect(try await migrator.down(steps: 2).map(\.version) == ["20250102000000", "20250101000000"])
+            // Both together is fine: the dependent leaves first (dropping base first would fail on the view).
+            #expect(try await migrator.downPlan(steps: 2).map(\.version) == ["20250101000000", "20250102000000"])
+            #expect(try await migrator.down(steps: 2).map(\.version) == ["20250101000000", "20250102000000"])
+            #expect(try await database.history().isEmpty)
+        }
+    }
+
+    @Test func refusesAMigrationWhoseFilesAreGone() async throws {
+        let directory = try TestFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: shopDirectory(), to: directory.appending(path: "m"))
+        let copy = directory.appending(path: "m")
+        try await MigratorDatabase.with { database in
+            let migrator = database.migrator(urls: [copy])
+            try await migrator.up()
+            for kind in ["up", "down"] {
+                try FileManager.default.removeItem(at: copy.appending(path: "20250103000000_create_orders_\(kind).sql"))
+            }
+            let error = await #expect(throws: MigrationError.self) { try await migrator.down() }
+            #expect(error?.code == .missingFile)
+            #expect(error?.message == "cannot roll back 20250103000000_create_orders: its files are gone")
+            #expect(error?.hint?.contains("restore") == true)
+            #expect(try await database.history().count == 3)
         }
     }
 

@@ -95,7 +95,9 @@ extension Migrator {
             guard let migration = byVersion[record.version] else {
                 throw MigrationError(
                     code: .missingFile,
-                    message: "cannot roll back \(record.version)_\(record.name): its files are gone")
+                    message: "cannot roll back \(record.version)_\(record.name): its files are gone",
+                    hint: "restore its _up.sql and _down.sql files (from version control) into the migrations directory"
+                )
             }
             guard migration.downFile != nil else {
                 throw MigrationError(
@@ -112,6 +114,23 @@ extension Migrator {
             }
             migrations.append(migration)
         }
-        return migrations
+        return Self.dependentsFirst(migrations)
+    }
+
+    /// `migrations` (newest first) reordered so that each is rolled back after those
+    /// among them that depend on it. Reverse order of application already does this,
+    /// except when a file gained a `depends_on` after it was applied.
+    static func dependentsFirst(_ migrations: [Migration]) -> [Migration] {
+        var remaining = migrations
+        var ordered: [Migration] = []
+        while !remaining.isEmpty {
+            // A loaded set has no cycles, so some migration has no dependent left; 0 is a safe fallback.
+            let index =
+                remaining.firstIndex { candidate in
+                    !remaining.contains { $0.dependencies.contains(candidate.version) }
+                } ?? 0
+            ordered.append(remaining.remove(at: index))
+        }
+        return ordered
     }
 }
