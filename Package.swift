@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(name: "PGFastTests", dependencies: ["PGFast", "PGFastTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "PGFastTestingTests", dependencies: ["PGFastTesting"]),
-        .testTarget(name: "PGFastCLITests", dependencies: ["PGFastCLI", "PGFastTesting"]),
+        .testTarget(name: "PGFastCLITests", dependencies: ["PGFastCLI", "PGFast", "PGFastTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

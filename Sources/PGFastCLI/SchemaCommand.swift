@@ -13,7 +13,8 @@ struct SchemaCommand: AsyncParsableCommand {
 
     /// Where the migrations are and which database they go to.
     struct Target: ParsableArguments {
-        @Option(name: .customLong("database-url"), help: "The database (default: DATABASE_URL, else the embedded server).")
+        @Option(
+            name: .customLong("database-url"), help: "The database (default: DATABASE_URL, else the embedded server).")
         var databaseURL: String?
 
         @Option(
@@ -31,7 +32,16 @@ struct SchemaCommand: AsyncParsableCommand {
         var timeout: Double?
 
         func validate() throws {
-            if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+            if let timeout, !(timeout > 0) {
+                throw ValidationError("--timeout must be a positive number of seconds, not \(timeout)")
+            }
+            if let databaseURL {
+                do {
+                    _ = try DatabaseConfig(url: databaseURL)
+                } catch {
+                    throw ValidationError("--database-url '\(databaseURL)' is not a PostgreSQL URL: \(error)")
+                }
+            }
         }
 
         func loadMigrations() throws -> MigrationSet {
@@ -72,38 +82,70 @@ struct SchemaCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a new {version}_{name}_up.sql and _down.sql pair from templates/.")
+            abstract: "Write a new {version}_{name}_up.sql and _down.sql pair from templates/.",
+            discussion: """
+                The version is the current UTC time (YYYYMMDDHHMMSS), moved on by a second when the \
+                directory already has that version or a later one, so the new migration sorts last. \
+                The text comes from up.sql and down.sql in --templates (default: ./templates when it \
+                has them, else the built-in copies of PGFast's templates/); {{version}} and {{name}} \
+                are filled in.
+                """)
 
-        @Argument(help: "The migrations directory.")
+        @Argument(help: "The migrations directory (created if missing).")
         var directory: String
 
         @Argument(help: "The migration's name (letters, digits, underscores).")
         var name: String
 
+        @Option(help: "A directory with up.sql and down.sql templates (default: ./templates, else built in).")
+        var templates: String?
+
         func validate() throws {
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw ValidationError("name '\(name)' must be letters, digits and underscores")
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw ValidationError("<name> '\(name)' must be letters, digits and underscores")
+            }
+            if let templates, !FileManager.default.fileExists(atPath: templates + "/up.sql") {
+                throw ValidationError("--templates '\(templates)' has no up.sql")
             }
         }
 
         func run() async throws {
-            let formatter = DateFormatter()
-            formatter.dateFormat = "yyyyMMddHHmmss"
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            let version = formatter.string(from: Date())
             let folder = URL(fileURLWithPath: directory)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let version = Self.version(after: Self.latestVersion(in: folder))
             for kind in ["up", "down"] {
                 let file = folder.appendingPathComponent("\(version)_\(name)_\(kind).sql")
                 guard !FileManager.default.fileExists(atPath: file.path) else {
                     throw CommandFailure(message: "\(file.path) already exists")
                 }
-                let text = Templates.text(kind)
+                let text = try Templates.text(kind, directory: templates)
                     .replacingOccurrences(of: "{{version}}", with: version)
                     .replacingOccurrences(of: "{{name}}", with: name)
                 try text.write(to: file, atomically: true, encoding: .utf8)
                 print("created \(file.path)")
             }
+        }
+
+        /// The highest 14-digit version among the files of `folder` (subfolders included).
+        static func latestVersion(in folder: URL) -> String? {
+            let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+            return files.compactMap { path -> String? in
+                let digits = (path as NSString).lastPathComponent.prefix { $0.isASCII && $0.isNumber }
+                return digits.count == 14 ? String(digits) : nil
+            }.max()
+        }
+
+        /// Now in UTC as YYYYMMDDHHMMSS, or one second after `latest` when that is not earlier.
+        static func version(after latest: String?, now: Date = Date()) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMddHHmmss"
+            var date = now
+            if let latest, let last = formatter.date(from: latest), last >= date.addingTimeInterval(-0.999) {
+                date = last.addingTimeInterval(1)
+            }
+            return formatter.string(from: date)
         }
     }
 
@@ -125,13 +167,14 @@ struct SchemaCommand: AsyncParsableCommand {
             try await target.withMigrator { migrator in
                 if dryRun {
                     let plan = try await migrator.plan(to: version, force: force)
-                    Printer.plan(plan, direction: "up")
+                    Printer.plan(plan, direction: "up", database: migrator.database)
                     return
                 }
                 let started = ContinuousClock.now
                 let applied = try await migrator.up(to: version, force: force)
                 for migration in applied { print("applied \(migration.displayName)") }
-                print("\(applied.count) migration(s) applied in \(ContinuousClock.now - started)")
+                print(
+                    "\(applied.count) migration(s) applied in \(Printer.milliseconds(ContinuousClock.now - started))")
             }
         }
     }
@@ -158,7 +201,9 @@ struct SchemaCommand: AsyncParsableCommand {
         func run() async throws {
             try await target.withMigrator { migrator in
                 if dryRun {
-                    Printer.plan(try await migrator.downPlan(steps: steps, to: version), direction: "down")
+                    Printer.plan(
+                        try await migrator.downPlan(steps: steps, to: version), direction: "down",
+                        database: migrator.database)
                     return
                 }
                 let rolledBack: [Migration]
@@ -174,7 +219,8 @@ struct SchemaCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show applied, pending, changed and missing migrations.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show applied, pending, changed and missing migrations.")
 
         @OptionGroup var target: Target
 
@@ -252,7 +298,8 @@ enum Printer {
         return String(format: "%.1fms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
-    static func plan(_ migrations: [Migration], direction: String) {
+    /// Each file with `{{tables.x}}` rendered as it would run on `database`.
+    static func plan(_ migrations: [Migration], direction: String, database: Database) {
         guard !migrations.isEmpty else {
             print("nothing to do")
             return
@@ -260,16 +307,28 @@ enum Printer {
         for migration in migrations {
             let file = direction == "up" ? migration.upFile : migration.downFile!
             print(Terminal.paint("-- \(direction) \(migration.displayName) (\(file.path))", .bold))
-            print((try? String(contentsOf: file, encoding: .utf8)) ?? "")
+            print(database.render((try? String(contentsOf: file, encoding: .utf8)) ?? ""))
         }
         print("-- \(migrations.count) migration(s) would be \(direction == "up" ? "applied" : "rolled back")")
     }
 }
 
-/// What `schema create` writes: the same text as `templates/up.sql` and
-/// `templates/down.sql` (a test keeps them equal), built in so the command works anywhere.
+/// What `schema create` writes: `templates/up.sql` and `templates/down.sql` of the
+/// project when it has them, else built-in copies of PGFast's `templates/` (a test
+/// keeps them equal), so the command works anywhere.
 enum Templates {
-    static func text(_ kind: String) -> String { kind == "up" ? up : down }
+    static func text(_ kind: String, directory: String?) throws -> String {
+        let folder = directory ?? "templates"
+        let file = URL(fileURLWithPath: folder).appendingPathComponent("\(kind).sql")
+        if FileManager.default.fileExists(atPath: file.path) {
+            do {
+                return try String(contentsOf: file, encoding: .utf8)
+            } catch {
+                throw CommandFailure(message: "\(file.path): cannot read the template: \(error)")
+            }
+        }
+        return kind == "up" ? up : down
+    }
 
     static let up = """
         -- Migration {{version}} {{name}}: applied by `pgfast schema up`, in one transaction with its history row.
@@ -277,10 +336,12 @@ enum Templates {
         -- For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), add "pgfast:no-transaction".
         -- {{tables.users}} renders as the module schema's "schema"."users".
 
+
         """
 
     static let down = """
         -- Undoes migration {{version}} {{name}} (`pgfast schema down`), in one transaction.
+
 
         """
 }

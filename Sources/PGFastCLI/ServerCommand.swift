@@ -10,7 +10,8 @@ struct ServerCommand: AsyncParsableCommand {
     )
 
     struct Start: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start the embedded cluster (create it on first use).")
+        static let configuration = CommandConfiguration(
+            abstract: "Start the embedded cluster (create it on first use).")
 
         func run() async throws {
             let server = try await EmbeddedServer.shared()

@@ -2,13 +2,21 @@ import Foundation
 
 /// Output for people: aligned tables, colour only on a terminal (and never with NO_COLOR).
 enum Terminal {
-    static let isColored: Bool = {
-        isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    static let isColored = colors(on: STDOUT_FILENO)
+
+    /// Whether `descriptor` is a terminal that wants colour (no `NO_COLOR`, no `TERM=dumb`).
+    static func colors(on descriptor: Int32) -> Bool {
+        isatty(descriptor) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             && ProcessInfo.processInfo.environment["TERM"] != "dumb"
-    }()
+    }
 
     enum Color: String {
-        case red = "31", green = "32", yellow = "33", blue = "34", gray = "90", bold = "1"
+        case red = "31"
+        case green = "32"
+        case yellow = "33"
+        case blue = "34"
+        case gray = "90"
+        case bold = "1"
     }
 
     static func paint(_ text: String, _ color: Color) -> String {
@@ -16,7 +24,7 @@ enum Terminal {
     }
 
     static func error(_ message: String) {
-        let prefix = isatty(STDERR_FILENO) != 0 ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
+        let prefix = colors(on: STDERR_FILENO) ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
         FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
     }
 
@@ -31,7 +39,8 @@ enum Terminal {
         }
         func line(_ cells: [String], painted: Bool) -> String {
             cells.enumerated().map { index, cell in
-                let padded = index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                let padded =
+                    index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
                 if painted, let rule = colors.first(where: { $0.0 == index }), let color = rule.1(cell) {
                     return paint(padded, color)
                 }

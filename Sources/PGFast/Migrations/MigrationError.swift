@@ -19,6 +19,7 @@ public struct MigrationError: Error, Sendable, Hashable, CustomStringConvertible
             case dependencyCycle, invalidDirective, invalidScript, unreadableFile, directoryNotFound
             case duplicateFixture, unknownFixture, fixtureWithoutMigration
             case checksumMismatch, missingFile, noDownFile, dependentStillApplied, applyFailed, lockTimeout
+            case unknownVersion, invalidArgument
         }
         let base: Base
         public var description: String { base.rawValue }
@@ -61,6 +62,10 @@ public struct MigrationError: Error, Sendable, Hashable, CustomStringConvertible
         public static let applyFailed = Code(base: .applyFailed)
         /// The migration lock was not acquired in time.
         public static let lockTimeout = Code(base: .lockTimeout)
+        /// A target version (`up(to:)`, `down(to:)`) that no migration has, or that is not applied.
+        public static let unknownVersion = Code(base: .unknownVersion)
+        /// An argument out of range, such as a negative number of steps.
+        public static let invalidArgument = Code(base: .invalidArgument)
     }
 
     public var code: Code

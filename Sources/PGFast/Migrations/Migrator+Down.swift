@@ -12,7 +12,7 @@ extension Migrator {
     @discardableResult
     public func down(steps: Int = 1) async throws -> [Migration] {
         guard steps >= 0 else {
-            throw MigrationError(code: .invalidDirective, message: "steps must be 0 or more, not \(steps)")
+            throw MigrationError(code: .invalidArgument, message: "steps must be 0 or more, not \(steps)")
         }
         return try await rollBack { applied in Array(applied.reversed().prefix(steps)) }
     }
@@ -27,21 +27,31 @@ extension Migrator {
         try await rollBack { applied in
             guard let position = applied.firstIndex(where: { $0.version == version }) else {
                 throw MigrationError(
-                    code: .unknownDependency, message: "version \(version) is not applied in module \"\(module)\"")
+                    code: .unknownVersion, message: "version \(version) is not applied in module \"\(module)\"",
+                    hint: "pgfast schema status lists the applied versions")
             }
             return Array(applied[(position + 1)...].reversed())
         }
     }
 
-    /// What `down` would roll back, newest first: a dry run.
+    /// What `down` would roll back, newest first: a dry run that throws the errors
+    /// `down` would (no down file, a dependent staying applied) and changes nothing.
+    ///
+    /// ```swift
+    /// for migration in try await migrator.downPlan(steps: 2) { print(migration.displayName) }
+    /// try await migrator.downPlan(to: "20250101000000")
+    /// ```
     public func downPlan(steps: Int? = nil, to version: String? = nil) async throws -> [Migration] {
         let set = try migrations()
-        let applied = try await database.withConnection { db in try await appliedMigrations(on: db) }
+        let applied = try await database.withConnection { db in
+            try await adoptedOrApplied(on: db, set: set, record: false)
+        }
         let chosen: [AppliedMigration]
         if let version {
             guard let position = applied.firstIndex(where: { $0.version == version }) else {
                 throw MigrationError(
-                    code: .unknownDependency, message: "version \(version) is not applied in module \"\(module)\"")
+                    code: .unknownVersion, message: "version \(version) is not applied in module \"\(module)\"",
+                    hint: "pgfast schema status lists the applied versions")
             }
             chosen = Array(applied[(position + 1)...].reversed())
         } else {
@@ -54,23 +64,17 @@ extension Migrator {
         let set = try migrations()
         return try await withMigrationLock { db in
             try await ensureHistory(on: db)
-            let applied = try await appliedMigrations(on: db)
+            let applied = try await adoptedOrApplied(on: db, set: set, record: true)
             let migrations = try checkedForDown(try choose(applied), applied: applied, set: set)
             for migration in migrations {
                 let script = try migration.downScript()
-                let forget: (Database) async throws -> Void = { db in
-                    try await db.execute(
-                        "DELETE FROM \(unsafeRaw: Self.historyTable) WHERE module = \(module) AND version = \(migration.version)")
-                }
                 do {
-                    if migration.downRunsInTransaction {
-                        try await db.transaction { tx in
-                            try await tx.execute(script)
-                            try await forget(tx)
-                        }
-                    } else {
-                        try await db.execute(script)
-                        try await forget(db)
+                    try await run(script, inTransaction: migration.downRunsInTransaction, on: db) { db in
+                        try await db.execute(
+                            """
+                            DELETE FROM \(unsafeRaw: Self.historyTable)
+                            WHERE module = \(module) AND version = \(migration.version)
+                            """)
                     }
                 } catch let error as PostgresError {
                     throw MigrationError(applying: migration, file: migration.downFile!, error: error)
@@ -91,7 +95,9 @@ extension Migrator {
             guard let migration = byVersion[record.version] else {
                 throw MigrationError(
                     code: .missingFile,
-                    message: "cannot roll back \(record.version)_\(record.name): its files are gone")
+                    message: "cannot roll back \(record.version)_\(record.name): its files are gone",
+                    hint: "restore its _up.sql and _down.sql files (from version control) into the migrations directory"
+                )
             }
             guard migration.downFile != nil else {
                 throw MigrationError(
@@ -108,6 +114,23 @@ extension Migrator {
             }
             migrations.append(migration)
         }
-        return migrations
+        return Self.dependentsFirst(migrations)
+    }
+
+    /// `migrations` (newest first) reordered so that each is rolled back after those
+    /// among them that depend on it. Reverse order of application already does this,
+    /// except when a file gained a `depends_on` after it was applied.
+    static func dependentsFirst(_ migrations: [Migration]) -> [Migration] {
+        var remaining = migrations
+        var ordered: [Migration] = []
+        while !remaining.isEmpty {
+            // A loaded set has no cycles, so some migration has no dependent left; 0 is a safe fallback.
+            let index =
+                remaining.firstIndex { candidate in
+                    !remaining.contains { $0.dependencies.contains(candidate.version) }
+                } ?? 0
+            ordered.append(remaining.remove(at: index))
+        }
+        return ordered
     }
 }

@@ -4,11 +4,30 @@ extension Migrator {
     /// The history table's name in templates: `{{tables.pgfast_migrations}}`.
     static let historyTable = "{{tables.pgfast_migrations}}"
 
-    /// Creates the history table when missing (idempotent, safe under the lock).
+    /// Creates the history table when missing (idempotent).
+    ///
+    /// The lock is per module, so migrators of two modules sharing a schema can both
+    /// find the table missing: `CREATE TABLE IF NOT EXISTS` then fails in one of them
+    /// with a duplicate-key error on the catalog, which means the table now exists.
+    /// `id` keeps the order of application, which `applied_at` cannot (adopted rows
+    /// share timestamps, and `now()` has microsecond resolution).
     func ensureHistory(on db: Database) async throws {
+        guard !(try await historyExists(on: db)) else { return }
+        do {
+            try await createHistory(on: db)
+        } catch let error as PostgresError
+            where error.sqlState == .uniqueViolation || error.sqlState == .duplicateTable
+            || error.sqlState == .duplicateObject
+        {
+            // Created by a migrator of another module at the same moment.
+        }
+    }
+
+    private func createHistory(on db: Database) async throws {
         try await db.execute(
             script: """
                 CREATE TABLE IF NOT EXISTS \(Self.historyTable) (
+                    id bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
                     module text NOT NULL,
                     version text NOT NULL,
                     name text NOT NULL,
@@ -32,7 +51,7 @@ extension Migrator {
         let rows = try await db.query(
             """
             SELECT version, name, checksum, applied_at, duration_ms FROM \(unsafeRaw: Self.historyTable)
-            WHERE module = \(module) ORDER BY applied_at, version
+            WHERE module = \(module) AND version <> \(Self.adoptionMarker) ORDER BY id
             """)
         return try rows.decode((String, String, String, Date, Double).self).map {
             AppliedMigration(version: $0.0, name: $0.1, checksum: $0.2, appliedAt: $0.3, durationMilliseconds: $0.4)

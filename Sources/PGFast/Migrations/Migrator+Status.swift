@@ -9,7 +9,9 @@ extension Migrator {
     /// ```
     public func status() async throws -> [MigrationStatus] {
         let set = try migrations()
-        let applied = try await database.withConnection { db in try await appliedMigrations(on: db) }
+        let applied = try await database.withConnection { db in
+            try await adoptedOrApplied(on: db, set: set, record: false)
+        }
         let appliedByVersion = Dictionary(applied.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
         var entries = set.migrations.map { migration -> MigrationStatus in
             guard let record = appliedByVersion[migration.version] else {
@@ -60,8 +62,17 @@ extension Migrator {
     /// ```swift
     /// try await Migrator.run(file: URL(filePath: "db/fixtures/20250101000000_users_fixture.sql"), on: db)
     /// ```
+    ///
+    /// Like a migration, the file's own settings (`SET search_path`, as `pg_dump` output
+    /// has) are reset afterwards, so they do not stay on the pooled connection.
+    ///
+    /// - Throws: ``MigrationError`` when the file cannot be read or split;
+    ///   ``PostgresError`` (with `sourceFile` and `sourceLine`) when a statement fails.
     public static func run(file: URL, on database: Database) async throws {
         let script = try Migration.script(at: file)
-        try await database.transaction { tx in try await tx.execute(script) }
+        try await database.transaction { tx in
+            try await tx.execute(script)
+            try await tx.execute(script: "RESET ALL")
+        }
     }
 }

@@ -10,7 +10,7 @@ extension Migrator {
     public func plan(to target: String? = nil, force: Bool = false) async throws -> [Migration] {
         let set = try migrations()
         let applied = try await database.withConnection { db in
-            try await adoptedOrApplied(on: db, set: set)
+            try await adoptedOrApplied(on: db, set: set, record: false)
         }
         return try pending(in: set, applied: applied, to: target, force: force)
     }
@@ -28,7 +28,7 @@ extension Migrator {
         let set = try migrations()
         return try await withMigrationLock { db in
             try await ensureHistory(on: db)
-            let applied = try await adoptedOrApplied(on: db, set: set)
+            let applied = try await adoptedOrApplied(on: db, set: set, record: true)
             let pending = try pending(in: set, applied: applied, to: target, force: force)
             for migration in pending {
                 try await apply(migration, on: db)
@@ -60,9 +60,11 @@ extension Migrator {
         }
         var pending = set.migrations.filter { appliedByVersion[$0.version] == nil }
         if let target {
-            guard let position = set.migrations.firstIndex(where: { $0.version == target }) else {
+            guard let position = set.migrations.firstIndex(where: { $0.version == set[version: target]?.version })
+            else {
                 throw MigrationError(
-                    code: .unknownDependency, message: "target version \(target) matches no migration")
+                    code: .unknownVersion, message: "target version \(target) matches no migration",
+                    hint: "pick a version from the migrations directories (pgfast schema status lists them)")
             }
             let allowed = Set(set.migrations[...position].map(\.version))
             pending = pending.filter { allowed.contains($0.version) }
@@ -72,33 +74,57 @@ extension Migrator {
 
     /// Runs one migration and records it; in a transaction unless it opted out.
     func apply(_ migration: Migration, on db: Database) async throws {
-        let script: SQLScript
-        do {
-            script = try migration.upScript()
-        } catch let error as MigrationError {
-            throw error
-        }
+        let script = try migration.upScript()
         let started = ContinuousClock.now
-        let record: (Database, Duration) async throws -> Void = { db, elapsed in
-            try await db.execute(
-                """
-                INSERT INTO \(unsafeRaw: Self.historyTable) (module, version, name, checksum, duration_ms)
-                VALUES (\(module), \(migration.version), \(migration.name), \(migration.checksum), \(Double(elapsed.milliseconds)))
-                """)
-        }
         do {
-            if migration.runsInTransaction {
-                try await db.transaction { tx in
-                    try await tx.execute(script)
-                    try await record(tx, ContinuousClock.now - started)
-                }
-            } else {
-                try await db.execute(script)
-                try await record(db, ContinuousClock.now - started)
+            try await run(script, inTransaction: migration.runsInTransaction, on: db) { db in
+                let elapsed = ContinuousClock.now - started
+                try await db.execute(
+                    """
+                    INSERT INTO \(unsafeRaw: Self.historyTable) (module, version, name, checksum, duration_ms)
+                    VALUES (\(module), \(migration.version), \(migration.name), \(migration.checksum), \(elapsed.fractionalMilliseconds))
+                    """)
             }
         } catch let error as PostgresError {
             throw MigrationError(applying: migration, file: migration.upFile, error: error)
         }
+    }
+
+    /// Runs a migration file and then `record` (its history change): both in one
+    /// transaction, or one after the other for a file that opted out.
+    ///
+    /// Settings a file changes (`pg_dump` output sets `search_path` to empty, with
+    /// `set_config(…, false)`) are reset afterwards, as if each file ran in its own
+    /// `psql` session: they neither leak into the next file nor break the history row,
+    /// nor stay on the pooled connection.
+    func run(
+        _ script: SQLScript, inTransaction: Bool, on db: Database,
+        then record: (Database) async throws -> Void
+    ) async throws {
+        if inTransaction {
+            try await db.transaction { tx in
+                try await tx.execute(script)
+                try await tx.execute(script: "RESET ALL")
+                try await record(tx)
+            }
+        } else {
+            do {
+                try await db.execute(script)
+            } catch {
+                _ = try? await db.execute(script: "RESET ALL")
+                throw error
+            }
+            try await db.execute(script: "RESET ALL")
+            try await record(db)
+        }
+    }
+}
+
+extension Duration {
+    /// Milliseconds with their fraction, for the history's `duration_ms`.
+    var fractionalMilliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
 

@@ -3,11 +3,28 @@ import Foundation
 /// Applies SQL-file migrations to a database, one module at a time.
 ///
 /// History lives in one table, `pgfast_migrations`, in the database handle's
-/// schema (created on first use): version, name, module, checksum, applied
+/// schema (created on first use): module, version, name, checksum, applied
 /// time and duration. Several modules can share a database, each with its
-/// own history; a module's migrations run in its `Database`'s schema with
-/// `{{tables.x}}` rendered. An advisory lock per schema and module makes
-/// concurrent migrators (tasks, processes, machines) apply each migration once.
+/// own history; a module's migrations run with `{{tables.x}}` rendered into
+/// its `Database`'s schema (unqualified names stay on the search path). An
+/// advisory lock per schema and module makes concurrent migrators (tasks,
+/// processes, machines) apply each migration exactly once.
+///
+/// Each migration runs statement by statement, in one transaction together
+/// with its history row: a failure leaves neither, and the error names the file
+/// and the line of the failing statement with the server's message, detail and
+/// hint. Settings a file changes (`SET`, `set_config`) are reset after it, as if
+/// each file ran in its own `psql` session.
+///
+/// Directives, in comment lines before the first statement of a file:
+///
+/// - `-- depends_on: 20250101000000, 20250102000000`: apply after these versions.
+/// - `-- pgfast:no-transaction` (pgdbm's `-- pgdbm:no-transaction` too): run the file
+///   outside a transaction, for statements PostgreSQL refuses inside one
+///   (`CREATE INDEX CONCURRENTLY`, `ALTER TYPE … ADD VALUE` before 12). Its
+///   statements then commit one by one, and the history row is written after the
+///   last: keep such files to one statement, or make them idempotent
+///   (`IF NOT EXISTS`), so a failure half way can be retried.
 ///
 /// ```swift
 /// let migrator = Migrator(database: users, directories: ["Sources/Users/migrations"], module: "users")
@@ -20,7 +37,14 @@ public struct Migrator: Sendable {
     public let database: Database
     /// The history this migrator reads and writes; several modules share one table.
     public let module: String
-    /// How long to wait for another migrator of the same module before giving up.
+    /// How long to wait for another migrator of the same module before giving up
+    /// with ``MigrationError/Code/lockTimeout``: a deploy should fail, not hang, when a
+    /// migration elsewhere is stuck.
+    ///
+    /// ```swift
+    /// var migrator = Migrator(database: db, directories: ["db/migrations"])
+    /// migrator.lockTimeout = .seconds(10)
+    /// ```
     public var lockTimeout: Duration = .seconds(60)
     private let source: Source
 
@@ -52,7 +76,13 @@ public struct Migrator: Sendable {
         source = .loaded(migrations)
     }
 
-    /// The migration files, read and validated (order, dependencies, names).
+    /// The migration files, read and validated (order, dependencies, names): every
+    /// operation starts here, so a broken set fails before the database is touched.
+    ///
+    /// ```swift
+    /// let set = try migrator.migrations()
+    /// print(set.dependencyGraph(format: .text))
+    /// ```
     public func migrations() throws -> MigrationSet {
         switch source {
         case .directories(let urls): try MigrationSet.load(directories: urls)
