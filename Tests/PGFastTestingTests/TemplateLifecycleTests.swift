@@ -77,11 +77,14 @@ import Testing
         await db.close()
         try await Catalog.admin.execute("DROP DATABASE \(identifier: clone) WITH (FORCE)")
 
-        // PGFAST_REBUILD_TEMPLATES: built again even though it exists.
+        // PGFAST_REBUILD_TEMPLATES: built again even though it exists, and clones left ready from the old build go.
+        let stock = DatabaseNames.ready(lineage: changed.lineage, key: changed.key, id: "0000000099")
+        try await Catalog.admin.execute("CREATE DATABASE \(identifier: stock) TEMPLATE \(identifier: changed.name)")
         let forced = try await freshStore(forceRebuild: true)
         #expect(try await forced.template(for: changed) == changed.name)
         #expect(await forced.builds == [changed.name])
         #expect(try await isSealed(changed.name))
+        #expect(try await Catalog.exists(stock) == false)
 
         try await Catalog.dropTemplate(changed.name)
     }

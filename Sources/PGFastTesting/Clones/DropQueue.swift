@@ -2,38 +2,42 @@ import Logging
 import PGFast
 import Synchronization
 
-/// Drops finished test databases in the background, off the tests' critical path.
+/// Drops finished test databases off the tests' critical path.
 ///
-/// `drain()` waits until everything queued is gone; the process does that
-/// before it exits, so a passing run leaves nothing behind.
+/// A drop is server work (about 8 ms) that competes with the tests for the
+/// server's CPU, so up to `deferred` of them wait for the end of the run, where
+/// ``Housekeeping`` does them after the process has exited; beyond that (a long
+/// run: each clone holds disk or RAM) they are dropped in the background at once.
 final class DropQueue: Sendable {
     private struct State {
         var pending: [String] = []
         var running = false
+        /// Someone waits for every drop to be done: drop them all, deferred ones too.
+        var draining = false
         var drained: [CheckedContinuation<Void, Never>] = []
     }
 
     private let admin: ConnectionPool
     private let logger: Logger
+    private let deferred: Int
     private let state = Mutex(State())
 
-    init(admin: ConnectionPool, logger: Logger) {
+    init(admin: ConnectionPool, logger: Logger, deferred: Int = 64) {
         self.admin = admin
         self.logger = logger
+        self.deferred = deferred
     }
 
     func enqueue(_ name: String) {
         let start = state.withLock { state -> Bool in
             state.pending.append(name)
-            if state.running { return false }
-            state.running = true
-            return true
+            return startIfNeeded(&state)
         }
         if start { Task { await self.run() } }
     }
 
     /// Takes the drops not started yet out of the queue, for ``Housekeeping`` to
-    /// finish after the process has exited; waits for the one being dropped now.
+    /// do after the process has exited; waits for the one being dropped now.
     func takePending() async -> [String] {
         let pending = state.withLock { state -> [String] in
             let pending = state.pending
@@ -44,30 +48,39 @@ final class DropQueue: Sendable {
         return pending
     }
 
-    /// Waits until every queued drop is done.
+    /// Drops everything queued, deferred drops included, and waits until it is done.
     func drain() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let idle = state.withLock { state -> Bool in
-                if !state.running && state.pending.isEmpty { return true }
+            let (idle, start) = state.withLock { state -> (Bool, Bool) in
+                if !state.running && state.pending.isEmpty { return (true, false) }
                 state.drained.append(continuation)
-                return false
+                state.draining = true
+                return (false, startIfNeeded(&state))
             }
             if idle { continuation.resume() }
+            if start { Task { await self.run() } }
         }
+    }
+
+    private func startIfNeeded(_ state: inout State) -> Bool {
+        guard !state.running, state.pending.count > (state.draining ? 0 : deferred) else { return false }
+        state.running = true
+        return true
     }
 
     private func run() async {
         let db = Database(pool: admin)
         while true {
             let next = state.withLock { state -> String? in
+                if state.pending.count > (state.draining ? 0 : deferred) { return state.pending.removeFirst() }
+                state.running = false
                 if state.pending.isEmpty {
-                    state.running = false
+                    state.draining = false
                     let waiting = state.drained
                     state.drained = []
                     waiting.forEach { $0.resume() }
-                    return nil
                 }
-                return state.pending.removeFirst()
+                return nil
             }
             guard let name = next else { return }
             do {

@@ -113,7 +113,8 @@ actor TestEnvironment {
         let server = try await TestServer.resolve(logger: logger)
         var adminConfig = server.admin
         adminConfig.minConnections = 1
-        adminConfig.maxConnections = settings.creationConcurrency + 2
+        // Creations, plus room for claims (renames), drops, the sweep and template checks beside them.
+        adminConfig.maxConnections = settings.creationConcurrency + 4
         adminConfig.acquireTimeout = .seconds(120)
         adminConfig.applicationName = "pgfast admin"
         let admin = try await ConnectionPool(adminConfig, logger: logger)

@@ -52,6 +52,8 @@ actor TemplateStore {
                 if try await isSealed(name, on: db) {
                     if forceRebuild && !builds.contains(name) {
                         try await dropTemplate(name, on: db)
+                        // Clones of the old build are as suspect as the template itself.
+                        await dropStock(DatabaseNames.readyPrefix(lineage: recipe.lineage, key: recipe.key), on: db)
                     } else {
                         try await db.execute("SELECT pg_advisory_unlock(\(OwnerID.buildLockClass), \(lockKey))")
                         return name
@@ -141,6 +143,17 @@ actor TemplateStore {
             }
         } catch {
             logger.debug("cannot list superseded templates", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Drops the ready clones whose names start with `prefix`; best effort.
+    private func dropStock(_ prefix: String, on db: Database) async {
+        let names =
+            (try? await db.query(
+                "SELECT datname::text FROM pg_database WHERE starts_with(datname::text, \(prefix))"
+            ).decode(String.self)) ?? []
+        for name in names {
+            try? await db.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
         }
     }
 
