@@ -65,7 +65,7 @@ public enum TestDatabases {
 
     static func cleanup(on db: Database, kept: Bool, templates: Bool) async throws -> [String] {
         var dropped: [String] = []
-        for info in try await catalog(on: db) {
+        for info in try await catalog(on: db, measuring: false) {
             let drop: Bool
             switch info.kind {
             case .kept: drop = kept
@@ -86,7 +86,9 @@ public enum TestDatabases {
         return dropped
     }
 
-    static func catalog(on db: Database) async throws -> [TestDatabaseInfo] {
+    /// What exists; `measuring` adds sizes and ages, which stat every file of every database
+    /// (a second or more with a few hundred clones: `list` wants them, the sweep does not).
+    static func catalog(on db: Database, measuring: Bool = true) async throws -> [TestDatabaseInfo] {
         let live = try await OwnerLease.liveOwners(on: db)
         let building = try await db.query(
             """
@@ -96,12 +98,14 @@ public enum TestDatabases {
         ).decode(Int.self)
         let superuser = try await db.value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", as: Bool?.self) ?? false
         let ageColumn: SQL =
-            superuser
+            superuser && measuring
             ? "extract(epoch FROM now() - (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification)::float8"
             : "NULL::float8"
+        // A database dropped while this runs has no size: 0 when not measuring, NULL (skipped) when measuring.
+        let sizeColumn: SQL = measuring ? "pg_database_size(oid)::int8" : "0::int8"
         let rows = try await db.query(
             """
-            SELECT datname::text, pg_database_size(oid)::int8, \(ageColumn) FROM pg_database
+            SELECT datname::text, \(sizeColumn), \(ageColumn) FROM pg_database
             WHERE starts_with(datname::text, 'pgfast_') ORDER BY datname
             """
         ).decode((String, Int?, Double?).self)

@@ -22,6 +22,7 @@ actor CloneFactory {
     private var claiming = 0
     /// An earlier run's ready clones not claimed yet; nil until listed (at the first take).
     private var stock: [String]?
+    private var listing: Task<Void, Never>?
     /// Clones handed out so far: how many to keep ahead grows with it, and the next run's stock follows it.
     private(set) var taken = 0
     private var strategy: CloneStrategy?
@@ -38,7 +39,11 @@ actor CloneFactory {
 
     /// A clone, ready or as soon as one is made.
     func take() async throws -> ReadyClone {
-        if stock == nil { await listStock() }
+        if stock == nil {
+            // One listing, however many tests arrive while it runs.
+            if listing == nil { listing = Task { await self.listStock() } }
+            await listing?.value
+        }
         taken += 1
         if let clone = ready.popLast() {
             refill()

@@ -11,7 +11,7 @@ import Foundation
 /// | `PGFAST_CLONE_CONCURRENCY` | clones created at once | 2 |
 /// | `PGFAST_CLONE_STRATEGY` | `file_copy`, `wal_log` or `auto` (measure) | auto |
 /// | `PGFAST_MAX_CONNECTIONS` | connections this process may use on the server | a share of `max_connections` |
-/// | `PGFAST_MAX_DATABASES` | isolated databases this process holds at once (tests beyond wait their turn) | 4 per core (at least 8), within the connection share |
+/// | `PGFAST_MAX_DATABASES` | isolated databases this process holds at once (tests beyond wait their turn) | 2 per core (at least 4), within the connection share |
 /// | `PGFAST_TEST_CONNECTIONS` | pool size of each test database | 4 |
 /// | `PGFAST_STOCK` | most clones per template left ready for the next run (it keeps as many as this run used) | 128 |
 /// | `PGFAST_STATISTICS_FILE` | at exit, write a JSON summary of the run there (waits, templates built, clones made) | off |

@@ -11,8 +11,11 @@ actor RecipeCache {
         var key = options
         key.mode = .clone
         if let task = recipes[key] { return try await task.value }
-        let serverVersion = try await TestEnvironment.current.shared().serverVersion
-        let task = Task { try Self.make(key, serverVersion: serverVersion) }
+        // Stored before any suspension: the tests that arrive meanwhile wait for this one task.
+        let task = Task { () throws -> TemplateRecipe in
+            let serverVersion = try await TestEnvironment.current.shared().serverVersion
+            return try Self.make(key, serverVersion: serverVersion)
+        }
         recipes[key] = task
         return try await task.value
     }
