@@ -32,9 +32,9 @@ struct ProcessLifecycleTests {
         try await Catalog.admin.execute("DROP DATABASE \(identifier: kept) WITH (FORCE)")
     }
 
-    /// Waits (up to 20 s) for the housekeeping a finished run left to drop its clones.
+    /// Waits (up to 60 s: other runs' housekeeping may be queued on the server) for a finished run's clones to go.
     private func clonesGone(owner: OwnerID) async throws -> Bool {
-        for _ in 0..<400 {
+        for _ in 0..<1200 {
             if try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_").isEmpty { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -64,7 +64,7 @@ struct ProcessLifecycleTests {
             serverVersion: try await TestEnvironment.current.shared().serverVersion)
         let prefix = DatabaseNames.readyPrefix(lineage: recipe.lineage, key: recipe.key)
         var left: [String] = []
-        for _ in 0..<400 {
+        for _ in 0..<1200 {
             left = try await Catalog.databases(startingWith: prefix)
             if left.count >= 20 { break }
             try await Task.sleep(for: .milliseconds(50))
