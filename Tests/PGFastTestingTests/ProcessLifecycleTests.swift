@@ -76,6 +76,27 @@ struct ProcessLifecycleTests {
         #expect((second["clones_claimed_from_stock"] as? Int ?? 0) >= 10, "\(second)")
     }
 
+    @Test func keepAllKeepsPassingTestsDatabases() async throws {
+        let run = try await ChildProcess.run(
+            "passes", environment: ["PGFAST_KEEP_DATABASES": "all"])
+        #expect(run.status == 0, "\(run.log)")
+        let kept = run.log.split(separator: "\n").filter { $0.contains("passed (PGFAST_KEEP_DATABASES=all); its database") }
+        #expect(kept.count == 20, "\(run.log)")
+        let owner = try #require(run.lines.first.flatMap(DatabaseNames.parse)?.owner)
+        let names = try await Catalog.databases(startingWith: "pgfast_kept_\(owner.hex)_")
+        #expect(names.count == 20)
+        for name in names { try await Catalog.admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)") }
+    }
+
+    @Test func keepNoneDropsAFailedTestsDatabase() async throws {
+        let run = try await ChildProcess.run("fails", environment: ["PGFAST_KEEP_DATABASES": "none"])
+        #expect(run.status != 0)
+        #expect(!run.log.contains("is kept"))
+        let name = try #require(run.lines.first)
+        let owner = try #require(DatabaseNames.parse(name)?.owner)
+        #expect(try await Catalog.databases(startingWith: "pgfast_kept_\(owner.hex)_").isEmpty)
+    }
+
     @Test func twoRunsAtOnceBothPass() async throws {
         let first = try ChildProcess(scenario: "passes")
         let second = try ChildProcess(scenario: "passes")

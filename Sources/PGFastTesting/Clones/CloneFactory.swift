@@ -28,6 +28,8 @@ actor CloneFactory {
     private var strategy: CloneStrategy?
     private var measured: [CloneStrategy: Duration] = [:]
     private var closed = false
+    /// `close()` waiting for the creations and claims under way.
+    private var quiet: [CheckedContinuation<Void, Never>] = []
 
     init(template: String, lineage: String, key: String, environment: TestEnvironment.Shared) {
         self.template = template
@@ -134,6 +136,7 @@ actor CloneFactory {
 
     private func finishCreating(_ outcome: Result<(ReadyClone, Duration), any Error>, strategy: CloneStrategy?) {
         creating -= 1
+        defer { notifyIfQuiet() }
         do {
             let (clone, elapsed) = try outcome.get()
             if self.strategy == nil, let strategy {
@@ -157,12 +160,18 @@ actor CloneFactory {
 
     private func deliver(_ clone: ReadyClone) {
         if closed {
-            Task { await self.environment.retire(clone) }
+            ready.append(clone)  // close() hands it over with the other unused ones
         } else if !waiters.isEmpty {
             waiters.removeFirst().resume(returning: clone)
         } else {
             ready.append(clone)
         }
+    }
+
+    private func notifyIfQuiet() {
+        guard closed, creating + claiming == 0 else { return }
+        quiet.forEach { $0.resume() }
+        quiet = []
     }
 
     /// Lists the clones earlier runs left ready for this template.
@@ -187,6 +196,7 @@ actor CloneFactory {
             environment.logger.debug("stock clone taken by another run", metadata: ["database": "\(stockName)"])
         }
         claiming -= 1
+        defer { notifyIfQuiet() }
         if let clone {
             environment.clonesClaimed.add(1, ordering: .relaxed)
             deliver(clone)
@@ -194,9 +204,14 @@ actor CloneFactory {
         refill()
     }
 
-    /// Stops making clones; returns the unused ones, and how many stock clones nobody claimed.
-    func close() -> (unused: [ReadyClone], unclaimedStock: Int) {
+    /// Stops making clones, waits for those under way, and returns the unused
+    /// ones and how many stock clones nobody claimed: nothing is left half-made
+    /// behind an exiting process.
+    func close() async -> (unused: [ReadyClone], unclaimedStock: Int) {
         closed = true
+        if creating + claiming > 0 {
+            await withCheckedContinuation { quiet.append($0) }
+        }
         let unused = ready
         ready = []
         let unclaimed = stock?.count ?? 0

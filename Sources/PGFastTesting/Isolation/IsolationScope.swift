@@ -27,10 +27,10 @@ final class IsolationScope: Sendable {
 
     /// Opens the primary database, runs `body` with it as `IsolatedDatabase.current`,
     /// then drops every database of the scope, keeping them if the body failed.
-    /// `reportKept` hears about each kept database (name, URL).
+    /// `reportKept` hears about each kept database (name, URL, whether the body failed).
     static func run<Result>(
         _ options: IsolatedDatabaseOptions,
-        reportKept: @Sendable (String, String) -> Void = { _, _ in },
+        reportKept: @Sendable (String, String, Bool) -> Void = { _, _, _ in },
         _ body: (IsolationScope, IsolatedDatabase) async throws -> Result
     ) async throws -> Result {
         let scope = IsolationScope(options: options)
@@ -71,7 +71,7 @@ final class IsolationScope: Sendable {
         }
         for database in databases where !database.lease.borrowed {
             if let kept = await database.lease.finish(failed: failed) {
-                reportKept(kept.name, kept.url)
+                reportKept(kept.name, kept.url, failed)
             }
         }
         return try outcome.get()
@@ -123,8 +123,9 @@ public func withIsolatedDatabase<Result>(
     options.projectRoot = options.projectRoot ?? ProjectRoot.containing(sourceFile: filePath)
     return try await IsolationScope.run(
         options,
-        reportKept: { name, url in
-            FileHandle.standardError.write(Data("pgfast: kept database \(name) of a failed block: \(url)\n".utf8))
+        reportKept: { name, url, failed in
+            let reason = failed ? "of a failed block" : "(PGFAST_KEEP_DATABASES=all)"
+            FileHandle.standardError.write(Data("pgfast: database \(name) \(reason) is kept: \(url)\n".utf8))
         }
     ) { _, database in try await body(database) }
 }

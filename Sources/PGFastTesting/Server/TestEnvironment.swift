@@ -72,12 +72,6 @@ actor TestEnvironment {
             config.maxLifetime = nil
             return config
         }
-
-        /// Closes an unused clone's pool and leaves it ready for the next run.
-        func retire(_ clone: ReadyClone, lineage: String? = nil, key: String? = nil) async {
-            await clone.pool.close()
-            drops.enqueue(clone.name)
-        }
     }
 
     private var setup: Task<Shared, any Error>?

@@ -44,7 +44,9 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         for fixtures in test.traits.compactMap({ $0 as? FixturesTrait }) {
             options.fixtures += fixtures.names.filter { !options.fixtures.contains($0) }
         }
-        try await IsolationScope.run(options, reportKept: { name, url in Self.reportKept(test: test, name: name, url: url) }) {
+        try await IsolationScope.run(options, reportKept: { name, url, failed in
+            Self.reportKept(test: test, name: name, url: url, failed: failed)
+        }) {
             scope, _ in
             let watcher = IssueHandlingTrait.compactMapIssues { issue in
                 if issue.isFailure { scope.markFailed() }
@@ -68,9 +70,10 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         return options
     }
 
-    static func reportKept(test: Test, name: String, url: String) {
+    static func reportKept(test: Test, name: String, url: String, failed: Bool) {
+        let outcome = failed ? "failed" : "passed (PGFAST_KEEP_DATABASES=all)"
         FileHandle.standardError.write(
-            Data("pgfast: test \(test.name) failed; its database \(name) is kept: \(url)\n".utf8))
+            Data("pgfast: test \(test.name) \(outcome); its database \(name) is kept: \(url)\n".utf8))
         Attachment.record(url, named: "pgfast-database-url.txt")
     }
 }
