@@ -20,14 +20,16 @@ struct ChildProcess {
     }
 
     init(scenario: String, extraArguments: [String] = [], environment extra: [String: String] = [:]) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-child-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pgfast-child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         output = directory.appendingPathComponent("output")
         log = directory.appendingPathComponent("log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["--testing-library", "swift-testing", "--filter", "ChildProcessScenarios/\(scenario)"]
+        process.arguments =
+            ["--testing-library", "swift-testing", "--filter", "ChildProcessScenarios/\(scenario)"]
             + extraArguments
         var environment = ProcessInfo.processInfo.environment
         environment["PGFAST_SCENARIO_OUTPUT"] = output.path

@@ -44,7 +44,9 @@ struct IsolatedDatabaseTraitTests {
         ).decode((Int, Int, Int).self)
         #expect(counts.first! == (2, 2, 2))
         #expect(try await db.value("SELECT name FROM users WHERE id = 2", as: String.self) == "Bob O'Brien")
-        #expect(try await db.value("SELECT title FROM products WHERE sku = 'TEA-01'", as: String.self) == "Green tea; loose leaf")
+        #expect(
+            try await db.value("SELECT title FROM products WHERE sku = 'TEA-01'", as: String.self)
+                == "Green tea; loose leaf")
     }
 
     @Test(.fixtures("users"))

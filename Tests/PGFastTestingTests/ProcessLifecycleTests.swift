@@ -8,14 +8,16 @@ import Testing
 @Suite(.enabled(if: ChildProcess.isSupported), .serialized)
 struct ProcessLifecycleTests {
     @Test func failedTestKeepsItsDatabasePrintsAndAttachesItsURL() async throws {
-        let attachments = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-att-\(UUID().uuidString)")
+        let attachments = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pgfast-att-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: attachments, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: attachments) }
         let run = try await ChildProcess.run("fails", extraArguments: ["--attachments-path", attachments.path])
         #expect(run.status != 0)
         let original = try #require(run.lines.first)
         // "pgfast: test fails() failed; its database pgfast_kept_… is kept: postgresql://…"
-        let line = try #require(run.log.split(separator: "\n").first { $0.contains("pgfast: test") && $0.contains("is kept") })
+        let line = try #require(
+            run.log.split(separator: "\n").first { $0.contains("pgfast: test") && $0.contains("is kept") })
         let url = try #require(line.components(separatedBy: "is kept: ").last).trimmingCharacters(in: .whitespaces)
         let kept = try #require(line.split(separator: " ").first { $0.hasPrefix("pgfast_kept_") }).description
         #expect(kept != original)
@@ -46,7 +48,8 @@ struct ProcessLifecycleTests {
     }
 
     @Test func passingRunDropsItsClonesAndLeavesStockForTheNext() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-stats-\(UUID().uuidString).json")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pgfast-stats-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         let run = try await ChildProcess.run("passes", environment: ["PGFAST_STATISTICS_FILE": file.path])
         #expect(run.status == 0, "\(run.log)")
@@ -60,7 +63,8 @@ struct ProcessLifecycleTests {
         // The stock it left (made after it exited) is what the next run takes first.
         let recipe = try RecipeCache.make(
             IsolatedDatabaseOptions(
-                migrations: Shop.migrations, fixtures: Shop.fixtures, load: ["products"], projectRoot: ProjectRoot.find()),
+                migrations: Shop.migrations, fixtures: Shop.fixtures, load: ["products"],
+                projectRoot: ProjectRoot.find()),
             serverVersion: try await TestEnvironment.current.shared().serverVersion)
         let prefix = DatabaseNames.readyPrefix(lineage: recipe.lineage, key: recipe.key)
         var left: [String] = []
@@ -80,7 +84,9 @@ struct ProcessLifecycleTests {
         let run = try await ChildProcess.run(
             "passes", environment: ["PGFAST_KEEP_DATABASES": "all"])
         #expect(run.status == 0, "\(run.log)")
-        let kept = run.log.split(separator: "\n").filter { $0.contains("passed (PGFAST_KEEP_DATABASES=all); its database") }
+        let kept = run.log.split(separator: "\n").filter {
+            $0.contains("passed (PGFAST_KEEP_DATABASES=all); its database")
+        }
         #expect(kept.count == 20, "\(run.log)")
         let owner = try #require(run.lines.first.flatMap(DatabaseNames.parse)?.owner)
         let names = try await Catalog.databases(startingWith: "pgfast_kept_\(owner.hex)_")
@@ -161,7 +167,9 @@ struct ProcessLifecycleTests {
 @Suite struct HousekeepingTests {
     @Test func connectionSettingsBecomeLibpqVariables() throws {
         let config = try DatabaseConfig(
-            url: "postgresql://app:s3cret@db.example.com:6543/admin?sslmode=require&application_name=x&connect_timeout=5")
+            url:
+                "postgresql://app:s3cret@db.example.com:6543/admin?sslmode=require&application_name=x&connect_timeout=5"
+        )
         let environment = try #require(Housekeeping.libpqEnvironment(config))
         #expect(environment["PGHOST"] == "db.example.com")
         #expect(environment["PGPORT"] == "6543")

@@ -21,7 +21,8 @@ import Testing
     /// A store as a new process would have one: nothing built, nothing remembered.
     private func freshStore(forceRebuild: Bool = false) async throws -> TemplateStore {
         let shared = try await TestEnvironment.current.shared()
-        return TemplateStore(server: shared.server, admin: shared.admin, logger: shared.logger, forceRebuild: forceRebuild)
+        return TemplateStore(
+            server: shared.server, admin: shared.admin, logger: shared.logger, forceRebuild: forceRebuild)
     }
 
     private func recipe(migrations directory: URL) async throws -> TemplateRecipe {
@@ -32,7 +33,8 @@ import Testing
 
     private func isSealed(_ name: String) async throws -> Bool {
         try await Catalog.admin.value(
-            "SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = \(name)", as: Bool?.self) == true
+            "SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = \(name)", as: Bool?.self)
+            == true
     }
 
     @Test func unchangedMigrationsReuseTheTemplateAndAChangeRebuildsIt() async throws {
@@ -51,7 +53,8 @@ import Testing
 
         // A later run with the same files reuses it: no migration applied.
         let secondRun = try await freshStore()
-        #expect(try await secondRun.template(for: RecipeCache.make(options, serverVersion: serverVersion)) == original.name)
+        #expect(
+            try await secondRun.template(for: RecipeCache.make(options, serverVersion: serverVersion)) == original.name)
         #expect(await secondRun.builds.isEmpty)
 
         // One file changes: a new template, and the old one is dropped once the new one is sealed.
@@ -73,7 +76,9 @@ import Testing
         var config = try await TestEnvironment.current.shared().server.config(database: clone)
         config.maxConnections = 1
         let db = try await Database.connect(config)
-        #expect(try await db.value("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'", as: Int.self) == 1)
+        #expect(
+            try await db.value(
+                "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'", as: Int.self) == 1)
         await db.close()
         try await Catalog.admin.execute("DROP DATABASE \(identifier: clone) WITH (FORCE)")
 

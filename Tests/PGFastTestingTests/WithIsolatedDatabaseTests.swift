@@ -7,7 +7,8 @@ import Testing
 
 @Suite struct WithIsolatedDatabaseTests {
     @Test func blockGetsAClonePassingBlockDropsIt() async throws {
-        let name = try await withIsolatedDatabase(migrations: Shop.migrations, fixtureDirectories: Shop.fixtures) { db async throws in
+        let name = try await withIsolatedDatabase(migrations: Shop.migrations, fixtureDirectories: Shop.fixtures) {
+            db async throws in
             #expect(try await db.value("SELECT count(*) FROM users", as: Int.self) == 0)
             // Inside the block it is also the current one.
             #expect(try IsolatedDatabase.current.name == db.name)
@@ -30,7 +31,9 @@ import Testing
         struct Boom: Error {}
         let reported = Mutex<(String, String)?>(nil)
         await #expect(throws: Boom.self) {
-            try await IsolationScope.run(Shop.options, reportKept: { name, url, _ in reported.withLock { $0 = (name, url) } }) {
+            try await IsolationScope.run(
+                Shop.options, reportKept: { name, url, _ in reported.withLock { $0 = (name, url) } }
+            ) {
                 _, db in
                 try await db.execute("INSERT INTO users (id, email, name) VALUES (1, 'kept@example.com', 'Kept')")
                 throw Boom()
@@ -114,7 +117,8 @@ import Testing
         #expect(names.count == count)
         // Never more databases held at once than the process's share of the server allows.
         #expect(holding.peak <= shared.slotCount)
-        let maxConnections = try await Catalog.admin.value("SELECT current_setting('max_connections')::int", as: Int.self)
+        let maxConnections = try await Catalog.admin.value(
+            "SELECT current_setting('max_connections')::int", as: Int.self)
         let used = try await Catalog.admin.value("SELECT count(*) FROM pg_stat_activity", as: Int.self)
         #expect(used < maxConnections)
     }

@@ -47,8 +47,10 @@ struct ClonesBenchmark: AsyncParsableCommand {
         print("cold: templates rebuilt (PGFAST_REBUILD_TEMPLATES=1)…")
         SwiftTest.waitForHousekeeping()
         report.append(
-            ("templates rebuilt (cluster running)",
-             try SwiftTest.test(suite: suite, statistics: statistics, environment: ["PGFAST_REBUILD_TEMPLATES": "1"])))
+            (
+                "templates rebuilt (cluster running)",
+                try SwiftTest.test(suite: suite, statistics: statistics, environment: ["PGFAST_REBUILD_TEMPLATES": "1"])
+            ))
 
         var warm: [SwiftTest.Outcome] = []
         for run in 1...warmRuns {
@@ -65,23 +67,31 @@ struct ClonesBenchmark: AsyncParsableCommand {
             backToBack.append(try SwiftTest.test(suite: suite, statistics: statistics, environment: [:]))
         }
         report.append(
-            ("warm, back to back (no pause for the previous run's housekeeping), median of 3",
-             backToBack.sorted { $0.seconds < $1.seconds }[1]))
+            (
+                "warm, back to back (no pause for the previous run's housekeeping), median of 3",
+                backToBack.sorted { $0.seconds < $1.seconds }[1]
+            ))
 
         SwiftTest.waitForHousekeeping()
         report.append(
-            ("warm, whole `swift test` (with its build check)",
-             try SwiftTest.test(suite: suite, statistics: statistics, environment: [:], skipBuild: false)))
+            (
+                "warm, whole `swift test` (with its build check)",
+                try SwiftTest.test(suite: suite, statistics: statistics, environment: [:], skipBuild: false)
+            ))
 
         SwiftTest.waitForHousekeeping()
         report.append(
-            ("no template: each test migrates its own empty database (50 migrations + 3 fixtures)",
-             try SwiftTest.test(
-                suite: suite, statistics: nil, environment: ["PGFAST_BENCH_PER_TEST_MIGRATION": "1"],
-                filter: "PerTestMigrationTests")))
+            (
+                "no template: each test migrates its own empty database (50 migrations + 3 fixtures)",
+                try SwiftTest.test(
+                    suite: suite, statistics: nil, environment: ["PGFAST_BENCH_PER_TEST_MIGRATION": "1"],
+                    filter: "PerTestMigrationTests")
+            ))
 
         print("")
-        print("| run | `swift test` wall time | median wait for a clone | slowest wait | templates built | clones created / taken from stock |")
+        print(
+            "| run | `swift test` wall time | median wait for a clone | slowest wait | templates built | clones created / taken from stock |"
+        )
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for (name, outcome) in report {
             print("| \(name) | \(outcome.formatted) |")
@@ -124,7 +134,8 @@ enum SwiftTest {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["swift"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-bench-\(UUID().uuidString).log")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pgfast-bench-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle

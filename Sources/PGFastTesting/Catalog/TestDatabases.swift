@@ -96,7 +96,8 @@ public enum TestDatabases {
             WHERE locktype = 'advisory' AND classid::int8 = \(Int(OwnerID.buildLockClass)) AND objsubid = 2 AND granted
             """
         ).decode(Int.self)
-        let superuser = try await db.value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", as: Bool?.self) ?? false
+        let superuser =
+            try await db.value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", as: Bool?.self) ?? false
         let ageColumn: SQL =
             superuser && measuring
             ? "extract(epoch FROM now() - (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification)::float8"
@@ -121,11 +122,13 @@ public enum TestDatabases {
                 alive = parsed.owner.map { live.contains($0) } ?? false
                 orphan = parsed.kind == .clone && alive == false
             case .build:
-                let key = Int(TemplateStore.lockKey(
-                    DatabaseNames.template(lineage: parsed.lineage ?? "", key: parsed.key ?? "")))
+                let key = Int(
+                    TemplateStore.lockKey(
+                        DatabaseNames.template(lineage: parsed.lineage ?? "", key: parsed.key ?? "")))
                 orphan = !building.contains(key) && !building.contains(Int(Int32(truncatingIfNeeded: key)))
             case .ready:
-                orphan = !templates.contains(DatabaseNames.template(lineage: parsed.lineage ?? "", key: parsed.key ?? ""))
+                orphan = !templates.contains(
+                    DatabaseNames.template(lineage: parsed.lineage ?? "", key: parsed.key ?? ""))
             case .template:
                 orphan = false
             }
@@ -163,7 +166,8 @@ struct Sweeper {
 
     func sweep(logger: Logger) async {
         do {
-            let dropped = try await TestDatabases.cleanup(on: Database(pool: shared.admin), kept: false, templates: false)
+            let dropped = try await TestDatabases.cleanup(
+                on: Database(pool: shared.admin), kept: false, templates: false)
             if !dropped.isEmpty {
                 logger.info("dropped databases left by runs that are gone", metadata: ["count": "\(dropped.count)"])
             }

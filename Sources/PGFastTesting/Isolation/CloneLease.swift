@@ -52,7 +52,8 @@ final class CloneLease: Sendable {
                 "ALTER DATABASE \(identifier: name) RENAME TO \(identifier: kept)")
             return (kept, shared.server.url(database: kept))
         } catch {
-            shared.logger.warning("cannot keep the test database", metadata: ["database": "\(name)", "error": "\(error)"])
+            shared.logger.warning(
+                "cannot keep the test database", metadata: ["database": "\(name)", "error": "\(error)"])
             return (name, shared.server.url(database: name))
         }
     }

@@ -84,7 +84,8 @@ public struct IsolatedDatabase: QueryExecutor, Sendable {
     {
         var options = options ?? scope?.options ?? IsolatedDatabaseOptions()
         options.mode = .clone
-        options.projectRoot = options.projectRoot ?? scope?.options.projectRoot
+        options.projectRoot =
+            options.projectRoot ?? scope?.options.projectRoot
             ?? ProjectRoot.containing(sourceFile: filePath)
         let database = try await IsolatedDatabase.open(options, holdingSlot: scope == nil)
         scope?.adopt(database)

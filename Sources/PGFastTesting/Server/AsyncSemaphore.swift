@@ -49,7 +49,8 @@ final class AsyncSemaphore: Sendable {
     }
 
     /// Runs `body` holding one permit.
-    func withPermit<R>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
+    func withPermit<R>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R
+    {
         await wait()
         defer { signal() }
         return try await body()

@@ -32,7 +32,8 @@ struct Housekeeping {
             do {
                 try await db.execute(statement)
             } catch {
-                logger.debug("housekeeping statement failed", metadata: ["sql": "\(statement.text)", "error": "\(error)"])
+                logger.debug(
+                    "housekeeping statement failed", metadata: ["sql": "\(statement.text)", "error": "\(error)"])
             }
         }
     }

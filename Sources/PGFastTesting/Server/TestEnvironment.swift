@@ -127,7 +127,8 @@ actor TestEnvironment {
         // same cores. Two per core kept the clone factory ahead of the tests here (wait ~0 ms) at the same
         // throughput as four (Benchmarks/README.md).
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let slotCount = settings.maxDatabases
+        let slotCount =
+            settings.maxDatabases
             ?? max(1, min((budget - adminConfig.maxConnections - settings.prefetch - 1) / perTest, max(4, 2 * cores)))
         logger.debug(
             "isolated databases ready", metadata: ["owner": "\(lease.owner)", "slots": "\(slotCount)"])
@@ -189,7 +190,8 @@ actor TestEnvironment {
             let strategy = await factory.stockStrategy
             for _ in 0..<max(0, wanted) {
                 let stock = DatabaseNames.ready(lineage: factory.lineage, key: factory.key, id: shared.stockID())
-                creates.append(CloneFactory.createStatement(name: stock, template: factory.template, strategy: strategy))
+                creates.append(
+                    CloneFactory.createStatement(name: stock, template: factory.template, strategy: strategy))
             }
         }
         for task in sharedTransactionClones.values {

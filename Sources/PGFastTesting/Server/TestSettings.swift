@@ -46,7 +46,8 @@ struct TestSettings: Sendable {
         if let text = environment["PGFAST_KEEP_DATABASES"], !text.isEmpty {
             guard let policy = KeepPolicy(rawValue: text.lowercased()) else {
                 throw IsolatedDatabaseError(
-                    code: .invalidConfiguration, message: "PGFAST_KEEP_DATABASES=\(text) is not one of failed, all, none")
+                    code: .invalidConfiguration,
+                    message: "PGFAST_KEEP_DATABASES=\(text) is not one of failed, all, none")
             }
             keep = policy
         }

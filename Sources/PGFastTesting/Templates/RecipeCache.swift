@@ -57,7 +57,8 @@ actor RecipeCache {
         let files: [FixtureFile]
         do {
             if let directories = options.fixtureDirectories {
-                files = try FixtureSet.load(names: options.fixtures, directories: resolve(directories), migrations: migrations)
+                files = try FixtureSet.load(
+                    names: options.fixtures, directories: resolve(directories), migrations: migrations)
             } else {
                 files = try FixtureSet.discover(projectRoot: root, environment: environment, migrations: migrations)
                     .fixtures(named: options.fixtures)
@@ -72,7 +73,8 @@ actor RecipeCache {
         }
         return TemplateRecipe(
             lineage: TemplateRecipe.hash(["fixtures", base.lineage] + options.fixtures.sorted(), length: 8),
-            key: TemplateRecipe.hash([base.key] + zip(files, checksums).flatMap { [$0.version, $0.name, $1] }, length: 16),
+            key: TemplateRecipe.hash(
+                [base.key] + zip(files, checksums).flatMap { [$0.version, $0.name, $1] }, length: 16),
             parent: TemplateRecipe.Parent(base),
             summary: "fixtures " + options.fixtures.joined(separator: ", "),
             build: { database in

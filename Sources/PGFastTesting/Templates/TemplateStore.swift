@@ -138,7 +138,8 @@ actor TemplateStore {
                     }
                     logger.debug("dropped superseded database", metadata: ["database": "\(old)"])
                 } catch {
-                    logger.debug("cannot drop superseded database yet", metadata: ["database": "\(old)", "error": "\(error)"])
+                    logger.debug(
+                        "cannot drop superseded database yet", metadata: ["database": "\(old)", "error": "\(error)"])
                 }
             }
         } catch {

@@ -27,7 +27,8 @@ struct PerTestMigrationTests {
         do {
             _ = try await Migrator(database: db, migrations: migrations).up()
             for fixture in fixtures { try await Migrator.run(file: fixture.url, on: db) }
-            try await db.execute("INSERT INTO t0 (name, email) VALUES (\("Bench\(index)"), \("bench\(index)@example.com"))")
+            try await db.execute(
+                "INSERT INTO t0 (name, email) VALUES (\("Bench\(index)"), \("bench\(index)@example.com"))")
             #expect(try await db.value("SELECT count(*) FROM t0", as: Int.self) == 101)
             #expect(try await db.value("SELECT count(*) FROM t2", as: Int.self) > 0)
         } catch {
