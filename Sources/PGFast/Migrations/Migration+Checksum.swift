@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 extension Migration {
@@ -20,15 +19,12 @@ extension Migration {
     /// ```
     public static func checksum(up: Data, down: Data?) -> String {
         var hasher = SHA256()
-        hasher.update(data: SQLScript.normalizedBytes(Array(up)))
+        hasher.update(SQLScript.normalizedBytes(Array(up)))
         if let down {
-            hasher.update(data: [0])
-            hasher.update(data: SQLScript.normalizedBytes(Array(down)))
+            hasher.update([0])
+            hasher.update(SQLScript.normalizedBytes(Array(down)))
         }
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return hasher.hexDigest()
     }
 
     /// The checksum Python's pgdbm records for a file, to recognize databases it migrated.
@@ -38,9 +34,6 @@ extension Migration {
     public static func pgdbmChecksum(_ contents: Data) -> String {
         let text = String(decoding: contents, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
         let stripped = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return SHA256.hash(data: Data(stripped.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return SHA256.hexDigest(of: stripped.utf8)
     }
 }

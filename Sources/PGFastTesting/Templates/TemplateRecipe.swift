@@ -1,4 +1,3 @@
-import Crypto
 import PGFast
 
 /// What a template database is made of, and how to make it.
@@ -30,12 +29,9 @@ struct TemplateRecipe: Sendable {
     static func hash(_ parts: [String], length: Int) -> String {
         var hasher = SHA256()
         for part in parts {
-            hasher.update(data: Array(part.utf8))
-            hasher.update(data: [0])
+            hasher.update(part.utf8)
+            hasher.update([0])
         }
-        return hasher.finalize().map { byte in
-            let text = String(byte, radix: 16)
-            return text.count == 1 ? "0" + text : text
-        }.joined().prefix(length).description
+        return String(hasher.hexDigest().prefix(length))
     }
 }
