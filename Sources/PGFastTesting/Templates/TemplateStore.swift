@@ -63,7 +63,7 @@ actor TemplateStore {
                 builds.append(name)
                 try await db.execute("SELECT pg_advisory_unlock(\(OwnerID.buildLockClass), \(lockKey))")
             } catch {
-                try? await db.execute("SELECT pg_advisory_unlock(\(OwnerID.buildLockClass), \(lockKey))")
+                _ = try? await db.execute("SELECT pg_advisory_unlock(\(OwnerID.buildLockClass), \(lockKey))")
                 throw error
             }
             await dropSuperseded(lineage: recipe.lineage, keeping: name, on: db)
@@ -97,7 +97,7 @@ actor TemplateStore {
                 "ALTER DATABASE \(identifier: buildName) WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
             try await db.execute("ALTER DATABASE \(identifier: buildName) RENAME TO \(identifier: recipe.name)")
         } catch {
-            try? await db.execute("DROP DATABASE IF EXISTS \(identifier: buildName) WITH (FORCE)")
+            _ = try? await db.execute("DROP DATABASE IF EXISTS \(identifier: buildName) WITH (FORCE)")
             if error is IsolatedDatabaseError { throw error }
             throw IsolatedDatabaseError(
                 code: .templateBuildFailed,
@@ -154,7 +154,7 @@ actor TemplateStore {
                 "SELECT datname::text FROM pg_database WHERE starts_with(datname::text, \(prefix))"
             ).decode(String.self)) ?? []
         for name in names {
-            try? await db.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+            _ = try? await db.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
         }
     }
 
