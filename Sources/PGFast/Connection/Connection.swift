@@ -29,7 +29,15 @@ public final actor Connection {
     /// isolation by the pool's health check, which runs only while the
     /// connection is idle in the pool (the pool's lock orders those accesses).
     nonisolated(unsafe) private(set) var handle: OpaquePointer?
-    private(set) var cancelToken: CancelToken?
+    /// Written with `handle`, on the connection's thread; read by whoever holds
+    /// the connection (its thread, or the task that leased it from the pool).
+    nonisolated(unsafe) private(set) var cancelToken: CancelToken?
+    #if os(Linux)
+        /// Whether the socket is in ``SocketReactor``'s epoll set. Touched only
+        /// by the task that holds the connection (``runLeased(_:binds:file:line:)``);
+        /// the pool's lock orders one holder's accesses before the next one's.
+        nonisolated(unsafe) var reactorRegistered = false
+    #endif
     private let notices: NoticeSink
     nonisolated let logger: Logger
     nonisolated let statistics: PoolStatistics?
@@ -353,7 +361,7 @@ public final actor Connection {
         return handle
     }
 
-    func check(
+    nonisolated func check(
         _ result: OpaquePointer?, handle: OpaquePointer, text: String, binds: [PostgresBind],
         file: String, line: Int
     ) throws -> OpaquePointer {
@@ -367,15 +375,7 @@ public final actor Connection {
             return result
         case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
             PQclear(result)
-            // Leave COPY mode so the connection stays usable.
-            _ = PQputCopyEnd(handle, "COPY is not supported here")
-            while let extra = PQgetResult(handle) { PQclear(extra) }
-            var error = PostgresError(
-                code: .protocolViolation,
-                message: "COPY … FROM stdin / TO stdout needs its data: use execute(script:) with the "
-                    + "data block, or copy(_:)")
-            error.query = text
-            throw error
+            throw leaveCopyMode(handle, text: text)
         default:
             let error = serverError(result, text: text, binds: binds, file: file, line: line)
             PQclear(result)
@@ -384,7 +384,28 @@ public final actor Connection {
         }
     }
 
-    func serverError(
+    /// Leaves the COPY mode a statement entered unasked, so the connection
+    /// stays usable, and says why. Blocks: only on the connection's thread.
+    nonisolated func leaveCopyMode(_ handle: OpaquePointer, text: String) -> PostgresError {
+        _ = PQputCopyEnd(handle, "COPY is not supported here")
+        while let extra = PQgetResult(handle) { PQclear(extra) }
+        var error = PostgresError(
+            code: .protocolViolation,
+            message: "COPY … FROM stdin / TO stdout needs its data: use execute(script:) with the "
+                + "data block, or copy(_:)")
+        error.query = text
+        return error
+    }
+
+    /// ``leaveCopyMode(_:text:)`` on the connection's thread.
+    func leaveCopyMode(text: String) -> PostgresError {
+        guard let handle else {
+            return PostgresError(code: .connectionClosed, message: "the connection is closed")
+        }
+        return leaveCopyMode(handle, text: text)
+    }
+
+    nonisolated func serverError(
         _ result: OpaquePointer, text: String, binds: [PostgresBind], file: String, line: Int
     ) -> PostgresError {
         func field(_ code: Character) -> String? {
@@ -416,12 +437,12 @@ public final actor Connection {
         return error
     }
 
-    func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
+    nonisolated func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
         let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
         return PostgresError(code: code, message: message.isEmpty ? "the connection was lost" : message)
     }
 
-    func noteDuration(since started: ContinuousClock.Instant, text: String) {
+    nonisolated func noteDuration(since started: ContinuousClock.Instant, text: String) {
         statistics?.recordQuery()
         guard let slowQueryThreshold else { return }
         let elapsed = ContinuousClock.now - started
