@@ -154,6 +154,13 @@ public final actor Connection {
         return false
     }
 
+    /// Whether the connection is open and outside any transaction, by libpq's
+    /// state alone (no system call): for taking a connection back.
+    nonisolated func isReusableWithoutIO() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
     /// libpq's transaction status, read while the caller owns the connection.
     nonisolated var isIdle: Bool {
         guard let handle else { return false }
