@@ -100,3 +100,20 @@ struct PooledQueryTests {
         }
     }
 }
+
+@Suite("Columns by name")
+struct ColumnLookupTests {
+    @Test(arguments: [3, 12])
+    func firstColumnOfANameWins(width: Int) async throws {
+        try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { (db: Database) async throws in
+            // `width` columns c0…c(width-1), then a second "c1": narrow results are searched, wide ones hashed.
+            let list = (0..<width).map { "\($0)::int8 AS c\($0)" }.joined(separator: ", ")
+            let rows = try await db.query(SQL(unsafeRaw: "SELECT \(list), 99::int8 AS c1"))
+            let row = try #require(rows.first)
+            #expect(try row.decode(Int.self, column: "c1") == 1)
+            #expect(try row.decode(Int.self, column: "c\(width - 1)") == width - 1)
+            #expect(throws: PostgresError.self) { try row.decode(Int.self, column: "missing") }
+            #expect(rows.affectedRows == 1)
+        }
+    }
+}
