@@ -79,17 +79,21 @@ import CLibPQ
         private static func collect(
             _ handle: OpaquePointer, socket: Int32, registered: inout Bool
         ) async -> OpaquePointer? {
+            // Whether libpq may have read from the socket, leaving data with no edge to come.
+            var libpqRead = false
             while true {
                 let flushed = PQflush(handle)
                 if flushed == 0 { break }
                 if flushed < 0 { return PQgetResult(handle) }
-                await SocketReactor.shared.wait(for: socket, writable: true, registered: &registered)
+                libpqRead = true  // a partial send reads what the server has to say
+                await SocketReactor.shared.wait(for: socket, writable: true, recheck: true, registered: &registered)
                 if PQconsumeInput(handle) == 0 { break }
             }
             var last: OpaquePointer?
             while true {
                 while PQisBusy(handle) != 0 {
-                    await SocketReactor.shared.wait(for: socket, registered: &registered)
+                    await SocketReactor.shared.wait(for: socket, recheck: libpqRead, registered: &registered)
+                    libpqRead = true
                     // On failure libpq marks the connection bad and PQgetResult reports it.
                     if PQconsumeInput(handle) == 0 { break }
                 }

@@ -12,17 +12,33 @@
     /// caller's own thread and its answer awaited without blocking any thread of
     /// Swift's cooperative pool and without a hop to the connection's thread.
     ///
-    /// Registrations are one-shot (`EPOLLONESHOT`): each wait arms the socket
-    /// once, the first event disarms it, and the waiting task is resumed exactly
-    /// once. Closing a socket removes it from the epoll set (libpq never
-    /// duplicates its descriptor), so a later connection may reuse the number.
+    /// A socket is added once, edge-triggered, and stays in the epoll set until
+    /// libpq closes it (closing removes it; libpq never duplicates its
+    /// descriptor, so a later connection may reuse the number). An event that
+    /// finds no task waiting is remembered, and the next wait on that socket
+    /// returns at once: an edge is never lost, and a wait costs no system call.
+    /// A spurious wake-up is harmless: the caller asks libpq, which reads what
+    /// is there, and waits again.
     final class SocketReactor: Sendable {
         static let shared = SocketReactor()
 
+        private struct Slot {
+            var continuation: UnsafeContinuation<Void, Never>?
+            var wantsWrite = false
+            /// Events that arrived while nobody waited.
+            var pending: UInt32 = 0
+        }
+
+        private static let readable = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
+        private static let writable = UInt32(EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
+        /// Read interest only: a unix socket signals "writable" each time the
+        /// server reads a message, and those wake-ups would wake the reactor.
+        private static let readInterest = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue) | EPOLLET.rawValue
+        private static let writeInterest = readInterest | UInt32(EPOLLOUT.rawValue)
+
         private let epoll: Int32
-        /// Waiting tasks by descriptor. A slot is filled before its socket is
-        /// armed and emptied by the reactor when the event arrives.
-        private let waiters = Mutex<[UnsafeContinuation<Void, Never>?]>([])
+        /// By descriptor.
+        private let slots = Mutex<[Slot]>([])
 
         private init() {
             epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -44,42 +60,66 @@
             pthread_detach(thread)
         }
 
-        /// Suspends until `socket` is readable (or, with `writable`, writable),
-        /// closed, or in error. `registered` tracks whether this connection's
-        /// socket is already in the epoll set; the caller owns it.
-        func wait(for socket: Int32, writable: Bool = false, registered: inout Bool) async {
+        /// Suspends until `socket` may be readable (or, with `writable`,
+        /// writable), closed, or in error; it may also return early. The caller
+        /// holds the connection and owns `registered` (whether its socket is in
+        /// the epoll set).
+        ///
+        /// Edges only report new data. libpq may read part of what is waiting
+        /// and leave the rest, with no new edge to come: after libpq has read
+        /// from the socket, pass `recheck`, which re-arms the socket so epoll
+        /// looks at what is there now (one system call).
+        func wait(for socket: Int32, writable: Bool = false, recheck: Bool, registered: inout Bool) async {
             let index = Int(socket)
-            let events = UInt32(EPOLLIN.rawValue | EPOLLONESHOT.rawValue) | (writable ? UInt32(EPOLLOUT.rawValue) : 0)
-            var armed = registered
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                waiters.withLock { waiters in
-                    if waiters.count <= index {
-                        waiters.append(contentsOf: repeatElement(nil, count: index + 1 - waiters.count))
-                    }
-                    precondition(waiters[index] == nil, "pgfast: two waits on one socket")
-                    waiters[index] = continuation
+            let wanted = writable ? Self.writable : Self.readable
+            if !registered || writable || recheck {
+                if !watch(socket, interest: writable ? Self.writeInterest : Self.readInterest, added: registered) {
+                    registered = false
+                    return  // not a socket epoll can watch (closed): libpq will say what happened
                 }
-                var event = epoll_event()
-                event.events = events
-                event.data.fd = socket
-                var status = epoll_ctl(epoll, armed ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, socket, &event)
-                if status != 0, errno == (armed ? ENOENT : EEXIST) {
-                    // The descriptor was closed and reused, or added by an earlier connection with its number.
-                    status = epoll_ctl(epoll, armed ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, socket, &event)
-                }
-                if status == 0 {
-                    armed = true
-                } else {
-                    // Cannot watch the socket (it is closed): let the caller find out from libpq.
-                    armed = false
-                    let continuation = waiters.withLock { waiters -> UnsafeContinuation<Void, Never>? in
-                        defer { waiters[index] = nil }
-                        return waiters[index]
-                    }
-                    continuation?.resume()
-                }
+                registered = true
             }
-            registered = armed
+            defer {
+                // Back to read interest only.
+                if writable { _ = watch(socket, interest: Self.readInterest, added: true) }
+            }
+            if takePending(index, wanted) { return }
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let ready = slots.withLock { slots -> Bool in
+                    if slots.count <= index {
+                        slots.append(contentsOf: repeatElement(Slot(), count: index + 1 - slots.count))
+                    }
+                    if slots[index].pending & wanted != 0 {
+                        slots[index].pending = 0
+                        return true
+                    }
+                    precondition(slots[index].continuation == nil, "pgfast: two waits on one socket")
+                    slots[index].continuation = continuation
+                    slots[index].wantsWrite = writable
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        }
+
+        private func takePending(_ index: Int, _ wanted: UInt32) -> Bool {
+            slots.withLock { slots in
+                guard index < slots.count, slots[index].pending & wanted != 0 else { return false }
+                slots[index].pending = 0
+                return true
+            }
+        }
+
+        /// Adds the socket to the epoll set or changes its interest.
+        private func watch(_ socket: Int32, interest: UInt32, added: Bool) -> Bool {
+            var event = epoll_event()
+            event.events = interest
+            event.data.fd = socket
+            if epoll_ctl(epoll, added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, socket, &event) == 0 { return true }
+            // Added under this number by an earlier connection whose socket is
+            // still open elsewhere, or never added: try the other operation.
+            guard errno == (added ? ENOENT : EEXIST) else { return false }
+            return epoll_ctl(epoll, added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, socket, &event) == 0
         }
 
         private func run() {
@@ -93,12 +133,19 @@
                     if errno == EINTR { continue }
                     preconditionFailure("pgfast: epoll_wait failed (errno \(errno))")
                 }
-                waiters.withLock { waiters in
+                slots.withLock { slots in
                     for i in 0..<Int(count) {
                         let index = Int(events[i].data.fd)
-                        if index < waiters.count, let continuation = waiters[index] {
-                            waiters[index] = nil
+                        let happened = events[i].events
+                        if slots.count <= index {
+                            slots.append(contentsOf: repeatElement(Slot(), count: index + 1 - slots.count))
+                        }
+                        let wanted = slots[index].wantsWrite ? Self.writable : Self.readable
+                        if let continuation = slots[index].continuation, happened & wanted != 0 {
+                            slots[index].continuation = nil
                             ready.append(continuation)
+                        } else {
+                            slots[index].pending |= happened
                         }
                     }
                 }
