@@ -139,6 +139,11 @@ public final actor Connection {
         guard let handle, PQstatus(handle) == CONNECTION_OK,
             PQtransactionStatus(handle) == PQTRANS_IDLE
         else { return false }
+        #if os(Linux)
+            // A socket in the reactor's (edge-triggered) set reports whatever
+            // arrives: if nothing did since its last statement, skip the poll().
+            if reactorRegistered, !SocketReactor.shared.hasPendingEvents(PQsocket(handle)) { return true }
+        #endif
         // An idle session has nothing to say. Anything readable is a
         // notification, or a server saying goodbye followed by end-of-file:
         // read until the socket is quiet or libpq sees the connection is gone.

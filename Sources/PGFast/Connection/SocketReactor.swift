@@ -102,6 +102,14 @@
             }
         }
 
+        /// Whether anything arrived on `socket` since the last wait on it. For
+        /// a socket in the epoll set, "no" means it has been quiet since its
+        /// last statement, and the pool need not look at it.
+        func hasPendingEvents(_ socket: Int32) -> Bool {
+            let index = Int(socket)
+            return slots.withLock { slots in index < slots.count && slots[index].pending != 0 }
+        }
+
         private func takePending(_ index: Int, _ wanted: UInt32) -> Bool {
             slots.withLock { slots in
                 guard index < slots.count, slots[index].pending & wanted != 0 else { return false }
