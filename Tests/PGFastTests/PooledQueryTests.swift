@@ -117,3 +117,28 @@ struct ColumnLookupTests {
         }
     }
 }
+
+@Suite("Cancellation racing completion")
+struct CancellationRaceTests {
+    @Test func aCancelNeverLandsOnTheNextStatement() async throws {
+        try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { (db: Database) async throws in
+            let pid = try await db.value("SELECT pg_backend_pid()::int8", as: Int.self)
+            for attempt in 0..<40 {
+                // Cancel at about the moment the statement finishes, on either path.
+                let statement = Task {
+                    if attempt % 2 == 0 {
+                        try await db.execute("SELECT pg_sleep(0.002)")
+                    } else {
+                        try await db.withConnection { try await $0.execute("SELECT pg_sleep(0.002)") }
+                    }
+                }
+                try await Task.sleep(for: .microseconds(500 * (attempt % 8)))
+                statement.cancel()
+                _ = await statement.result
+                // Whatever happened to it, the next statement runs to its end.
+                #expect(try await db.value("SELECT 1::int8 FROM pg_sleep(0.01)", as: Int.self) == 1)
+            }
+            #expect(try await db.value("SELECT pg_backend_pid()::int8", as: Int.self) == pid)
+        }
+    }
+}

@@ -51,8 +51,10 @@ import CLibPQ
             var registered = reactorRegistered
             let result: OpaquePointer? = await withTaskCancellationHandler {
                 token?.begin()
-                defer { token?.end() }
-                return await Self.collect(handle, socket: socket, registered: &registered)
+                let result = await Self.collect(handle, socket: socket, registered: &registered)
+                // Waits (without blocking a thread) for a cancel request still on its way.
+                await token?.endAsync()
+                return result
             } onCancel: {
                 token?.cancelInFlight()
             }
