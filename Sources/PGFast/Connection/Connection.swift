@@ -39,6 +39,8 @@ public final actor Connection {
         nonisolated(unsafe) var reactorRegistered = false
     #endif
     private let notices: NoticeSink
+    /// Spins briefly for answers on this thread, while that pays.
+    private var spinner = AnswerSpinner()
     nonisolated let logger: Logger
     nonisolated let statistics: PoolStatistics?
     nonisolated let slowQueryThreshold: Duration?
@@ -209,6 +211,29 @@ public final actor Connection {
     }
 
     private func execute(_ handle: OpaquePointer, _ text: String, _ binds: [PostgresBind]) -> OpaquePointer? {
+        if spinner.isEnabled {
+            let sent =
+                binds.isEmpty
+                ? PQsendQueryParams(handle, text, 0, nil, nil, nil, nil, 1)
+                : BindArrays(binds).withPointers { types, values, lengths, formats in
+                    PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
+                }
+            if sent == 1 {
+                spinner.spin(handle)
+                var last: OpaquePointer?
+                while let result = PQgetResult(handle) {
+                    if let last { PQclear(last) }
+                    last = result
+                    let status = PQresultStatus(result)
+                    if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH
+                        || PQstatus(handle) == CONNECTION_BAD
+                    {
+                        break
+                    }
+                }
+                return last
+            }
+        }
         if binds.isEmpty {
             return PQexecParams(handle, text, 0, nil, nil, nil, nil, 1)
         }
@@ -486,3 +511,4 @@ func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePoint
         }
     }
 }
+
