@@ -16,18 +16,19 @@ import Synchronization
 /// microseconds on a virtual machine: about as much as the round trip itself.
 /// Spinning for at most ``budget`` catches a quick answer without that wake-up.
 /// It never runs on Swift's cooperative pool (only on a connection's own
-/// thread), at most one connection thread of the process spins at a time (the
-/// other CPUs stay free for the server and for other work), and a spin that
-/// misses makes the next ones rarer (1, 2, 4 … up to 256 statements skipped),
-/// so a remote server, or one that shares this CPU, costs almost nothing.
+/// thread); only while no other connection thread of the process is running a
+/// statement (under concurrency the CPUs are better spent on the other
+/// statements and the server); and a spin that misses makes the next ones
+/// rarer (1, 2, 4 … up to 256 statements skipped), so a remote server, or one
+/// that shares this CPU, costs almost nothing.
 struct AnswerSpinner {
     /// The longest spin.
     static let budget: Duration = .microseconds(30)
     static let maxSkip = 256
     /// `PGFAST_SPIN=0` turns spinning off.
     static let allowed: Bool = getenv("PGFAST_SPIN").map { String(cString: $0) != "0" } ?? true
-    /// Taken by the one thread spinning now.
-    private static let busy = Atomic<Bool>(false)
+    /// Statements running on connection threads now (between ``begin()`` and ``end()``).
+    private static let running = Atomic<Int>(0)
 
     /// Statements to let pass before the next spin, and the current length of that pause.
     private(set) var skip = 0
@@ -35,30 +36,46 @@ struct AnswerSpinner {
 
     var isEnabled: Bool { Self.allowed }
 
-    /// Reads from the socket until libpq has the whole answer, the budget is
-    /// spent, or another thread is spinning. Returns whether the answer came.
+    /// A statement starts on a connection thread.
+    func begin() { Self.running.add(1, ordering: .relaxed) }
+    /// It has its answer.
+    func end() { Self.running.subtract(1, ordering: .relaxed) }
+
+    /// Reads from the socket until libpq has the whole answer or the budget
+    /// is spent; does nothing while other statements run. Returns whether the
+    /// answer came. Call between ``begin()`` and ``end()``.
     @discardableResult
     mutating func spin(_ handle: OpaquePointer) -> Bool {
         if skip > 0 {
             skip -= 1
             return false
         }
-        guard Self.busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            return false
-        }
-        defer { Self.busy.store(false, ordering: .releasing) }
+        // Others are at work: leave the CPU to them.
+        guard Self.running.load(ordering: .relaxed) <= 1 else { return false }
         let deadline = ContinuousClock.now + Self.budget
+        var checks = 0
         while true {
             if PQconsumeInput(handle) == 0 { return false }
+            checks += 1
+            let late = ContinuousClock.now > deadline
             if PQisBusy(handle) == 0 {
-                penalty = 0
+                // An answer already there at the first look says nothing about
+                // spinning; one caught in time says it pays; a late one (this
+                // thread was preempted) says it does not.
+                if checks > 1 {
+                    if late { miss() } else { penalty = 0 }
+                }
                 return true
             }
-            if ContinuousClock.now > deadline {
-                penalty = min(max(penalty * 2, 1), Self.maxSkip)
-                skip = penalty
+            if late {
+                miss()
                 return false
             }
         }
+    }
+
+    private mutating func miss() {
+        penalty = min(max(penalty * 2, 1), Self.maxSkip)
+        skip = penalty
     }
 }

@@ -219,6 +219,8 @@ public final actor Connection {
                     PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
                 }
             if sent == 1 {
+                spinner.begin()
+                defer { spinner.end() }
                 spinner.spin(handle)
                 var last: OpaquePointer?
                 while let result = PQgetResult(handle) {
