@@ -49,9 +49,11 @@ import CLibPQ
             let token = cancelToken
             let started = ContinuousClock.now
             var registered = reactorRegistered
+            var answered = started
             let result: OpaquePointer? = await withTaskCancellationHandler {
                 token?.begin()
-                let result = await Self.collect(handle, socket: socket, registered: &registered)
+                let result = await Self.collect(
+                    handle, socket: socket, registered: &registered, answered: &answered)
                 // Waits (without blocking a thread) for a cancel request still on its way.
                 await token?.endAsync()
                 return result
@@ -60,7 +62,8 @@ import CLibPQ
             }
             reactorRegistered = registered
             PQsetnonblocking(handle, 0)
-            noteDuration(since: started, text: text)
+            // The statement's time is until its answer came, not until this task ran again.
+            noteDuration(since: started, until: max(answered, started), text: text)
             if let result {
                 switch PQresultStatus(result) {
                 case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
@@ -79,7 +82,7 @@ import CLibPQ
         /// as `PQexec` does (the last one, stopping at COPY or a broken
         /// connection), suspending on the reactor whenever libpq would block.
         private static func collect(
-            _ handle: OpaquePointer, socket: Int32, registered: inout Bool
+            _ handle: OpaquePointer, socket: Int32, registered: inout Bool, answered: inout ContinuousClock.Instant
         ) async -> OpaquePointer? {
             // Whether libpq may have read from the socket, leaving data with no edge to come.
             var libpqRead = false
@@ -94,7 +97,7 @@ import CLibPQ
             var last: OpaquePointer?
             while true {
                 while PQisBusy(handle) != 0 {
-                    await SocketReactor.shared.wait(for: socket, recheck: libpqRead, registered: &registered)
+                    answered = await SocketReactor.shared.wait(for: socket, recheck: libpqRead, registered: &registered)
                     libpqRead = true
                     // On failure libpq marks the connection bad and PQgetResult reports it.
                     if PQconsumeInput(handle) == 0 { break }

@@ -481,10 +481,12 @@ public final actor Connection {
         return PostgresError(code: code, message: message.isEmpty ? "the connection was lost" : message)
     }
 
-    nonisolated func noteDuration(since started: ContinuousClock.Instant, text: String) {
+    nonisolated func noteDuration(
+        since started: ContinuousClock.Instant, until finished: ContinuousClock.Instant? = nil, text: String
+    ) {
         statistics?.recordQuery()
         guard let slowQueryThreshold else { return }
-        let elapsed = ContinuousClock.now - started
+        let elapsed = (finished ?? .now) - started
         if elapsed > slowQueryThreshold {
             statistics?.recordSlowQuery()
             logger.warning(

@@ -23,7 +23,7 @@
         static let shared = SocketReactor()
 
         private struct Slot {
-            var continuation: UnsafeContinuation<Void, Never>?
+            var continuation: UnsafeContinuation<ContinuousClock.Instant, Never>?
             var wantsWrite = false
             /// Events that arrived while nobody waited.
             var pending: UInt32 = 0
@@ -69,13 +69,20 @@
         /// and leave the rest, with no new edge to come: after libpq has read
         /// from the socket, pass `recheck`, which re-arms the socket so epoll
         /// looks at what is there now (one system call).
-        func wait(for socket: Int32, writable: Bool = false, recheck: Bool, registered: inout Bool) async {
+        ///
+        /// Returns when the reactor saw the socket ready (or now, when it was
+        /// already): the moment the answer came, whatever delay the task then
+        /// had before it ran again.
+        @discardableResult
+        func wait(
+            for socket: Int32, writable: Bool = false, recheck: Bool, registered: inout Bool
+        ) async -> ContinuousClock.Instant {
             let index = Int(socket)
             let wanted = writable ? Self.writable : Self.readable
             if !registered || writable || recheck {
                 if !watch(socket, interest: writable ? Self.writeInterest : Self.readInterest, added: registered) {
                     registered = false
-                    return  // not a socket epoll can watch (closed): libpq will say what happened
+                    return .now  // not a socket epoll can watch (closed): libpq will say what happened
                 }
                 registered = true
             }
@@ -83,8 +90,8 @@
                 // Back to read interest only.
                 if writable { _ = watch(socket, interest: Self.readInterest, added: true) }
             }
-            if takePending(index, wanted) { return }
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            if takePending(index, wanted) { return .now }
+            return await withUnsafeContinuation { (continuation: UnsafeContinuation<ContinuousClock.Instant, Never>) in
                 let ready = slots.withLock { slots -> Bool in
                     if slots.count <= index {
                         slots.append(contentsOf: repeatElement(Slot(), count: index + 1 - slots.count))
@@ -98,7 +105,7 @@
                     slots[index].wantsWrite = writable
                     return false
                 }
-                if ready { continuation.resume() }
+                if ready { continuation.resume(returning: .now) }
             }
         }
 
@@ -133,7 +140,7 @@
         private func run() {
             let capacity: Int32 = 64
             let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
-            var ready: [UnsafeContinuation<Void, Never>] = []
+            var ready: [UnsafeContinuation<ContinuousClock.Instant, Never>] = []
             ready.reserveCapacity(Int(capacity))
             while true {
                 let count = epoll_wait(epoll, events, capacity, -1)
@@ -157,7 +164,10 @@
                         }
                     }
                 }
-                for continuation in ready { continuation.resume() }
+                if !ready.isEmpty {
+                    let now = ContinuousClock.now
+                    for continuation in ready { continuation.resume(returning: now) }
+                }
                 ready.removeAll(keepingCapacity: true)
             }
         }
