@@ -1,7 +1,8 @@
 import CLibPQ
 import Foundation
-@testable import PGFast
 import Testing
+
+@testable import PGFast
 
 @Suite("AnswerSpinner")
 struct AnswerSpinnerTests {

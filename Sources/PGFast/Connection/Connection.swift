@@ -515,4 +515,3 @@ func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePoint
         }
     }
 }
-

@@ -29,7 +29,8 @@
             var pending: UInt32 = 0
         }
 
-        private static let readable = UInt32(EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
+        private static let readable = UInt32(
+            EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
         private static let writable = UInt32(EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue)
         /// Read interest only: a unix socket signals "writable" each time the
         /// server reads a message, and those wake-ups would wake the reactor.
