@@ -7,4 +7,9 @@
 #else
 #include <postgresql/libpq-fe.h>
 #endif
+// epoll, for the socket reactor that awaits libpq's sockets (Glibc's Swift
+// module does not export it).
+#if defined(__linux__)
+#include <sys/epoll.h>
+#endif
 #endif

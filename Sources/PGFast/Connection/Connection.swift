@@ -29,8 +29,18 @@ public final actor Connection {
     /// isolation by the pool's health check, which runs only while the
     /// connection is idle in the pool (the pool's lock orders those accesses).
     nonisolated(unsafe) private(set) var handle: OpaquePointer?
-    private(set) var cancelToken: CancelToken?
+    /// Written with `handle`, on the connection's thread; read by whoever holds
+    /// the connection (its thread, or the task that leased it from the pool).
+    nonisolated(unsafe) private(set) var cancelToken: CancelToken?
+    #if os(Linux)
+        /// Whether the socket is in ``SocketReactor``'s epoll set. Touched only
+        /// by the task that holds the connection (``runLeased(_:binds:file:line:)``);
+        /// the pool's lock orders one holder's accesses before the next one's.
+        nonisolated(unsafe) var reactorRegistered = false
+    #endif
     private let notices: NoticeSink
+    /// Spins briefly for answers on this thread, while that pays.
+    private var spinner = AnswerSpinner()
     nonisolated let logger: Logger
     nonisolated let statistics: PoolStatistics?
     nonisolated let slowQueryThreshold: Duration?
@@ -131,6 +141,11 @@ public final actor Connection {
         guard let handle, PQstatus(handle) == CONNECTION_OK,
             PQtransactionStatus(handle) == PQTRANS_IDLE
         else { return false }
+        #if os(Linux)
+            // A socket in the reactor's (edge-triggered) set reports whatever
+            // arrives: if nothing did since its last statement, skip the poll().
+            if reactorRegistered, !SocketReactor.shared.hasPendingEvents(PQsocket(handle)) { return true }
+        #endif
         // An idle session has nothing to say. Anything readable is a
         // notification, or a server saying goodbye followed by end-of-file:
         // read until the socket is quiet or libpq sees the connection is gone.
@@ -144,6 +159,13 @@ public final actor Connection {
             while let notify = PQnotifies(handle) { PQfreemem(notify) }
         }
         return false
+    }
+
+    /// Whether the connection is open and outside any transaction, by libpq's
+    /// state alone (no system call): for taking a connection back.
+    nonisolated func isReusableWithoutIO() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
     /// libpq's transaction status, read while the caller owns the connection.
@@ -189,6 +211,31 @@ public final actor Connection {
     }
 
     private func execute(_ handle: OpaquePointer, _ text: String, _ binds: [PostgresBind]) -> OpaquePointer? {
+        if spinner.isEnabled {
+            let sent =
+                binds.isEmpty
+                ? PQsendQueryParams(handle, text, 0, nil, nil, nil, nil, 1)
+                : BindArrays(binds).withPointers { types, values, lengths, formats in
+                    PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
+                }
+            if sent == 1 {
+                spinner.begin()
+                defer { spinner.end() }
+                spinner.spin(handle)
+                var last: OpaquePointer?
+                while let result = PQgetResult(handle) {
+                    if let last { PQclear(last) }
+                    last = result
+                    let status = PQresultStatus(result)
+                    if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH
+                        || PQstatus(handle) == CONNECTION_BAD
+                    {
+                        break
+                    }
+                }
+                return last
+            }
+        }
         if binds.isEmpty {
             return PQexecParams(handle, text, 0, nil, nil, nil, nil, 1)
         }
@@ -353,7 +400,7 @@ public final actor Connection {
         return handle
     }
 
-    func check(
+    nonisolated func check(
         _ result: OpaquePointer?, handle: OpaquePointer, text: String, binds: [PostgresBind],
         file: String, line: Int
     ) throws -> OpaquePointer {
@@ -367,15 +414,7 @@ public final actor Connection {
             return result
         case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
             PQclear(result)
-            // Leave COPY mode so the connection stays usable.
-            _ = PQputCopyEnd(handle, "COPY is not supported here")
-            while let extra = PQgetResult(handle) { PQclear(extra) }
-            var error = PostgresError(
-                code: .protocolViolation,
-                message: "COPY … FROM stdin / TO stdout needs its data: use execute(script:) with the "
-                    + "data block, or copy(_:)")
-            error.query = text
-            throw error
+            throw leaveCopyMode(handle, text: text)
         default:
             let error = serverError(result, text: text, binds: binds, file: file, line: line)
             PQclear(result)
@@ -384,7 +423,28 @@ public final actor Connection {
         }
     }
 
-    func serverError(
+    /// Leaves the COPY mode a statement entered unasked, so the connection
+    /// stays usable, and says why. Blocks: only on the connection's thread.
+    nonisolated func leaveCopyMode(_ handle: OpaquePointer, text: String) -> PostgresError {
+        _ = PQputCopyEnd(handle, "COPY is not supported here")
+        while let extra = PQgetResult(handle) { PQclear(extra) }
+        var error = PostgresError(
+            code: .protocolViolation,
+            message: "COPY … FROM stdin / TO stdout needs its data: use execute(script:) with the "
+                + "data block, or copy(_:)")
+        error.query = text
+        return error
+    }
+
+    /// ``leaveCopyMode(_:text:)`` on the connection's thread.
+    func leaveCopyMode(text: String) -> PostgresError {
+        guard let handle else {
+            return PostgresError(code: .connectionClosed, message: "the connection is closed")
+        }
+        return leaveCopyMode(handle, text: text)
+    }
+
+    nonisolated func serverError(
         _ result: OpaquePointer, text: String, binds: [PostgresBind], file: String, line: Int
     ) -> PostgresError {
         func field(_ code: Character) -> String? {
@@ -416,15 +476,17 @@ public final actor Connection {
         return error
     }
 
-    func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
+    nonisolated func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
         let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
         return PostgresError(code: code, message: message.isEmpty ? "the connection was lost" : message)
     }
 
-    func noteDuration(since started: ContinuousClock.Instant, text: String) {
+    nonisolated func noteDuration(
+        since started: ContinuousClock.Instant, until finished: ContinuousClock.Instant? = nil, text: String
+    ) {
         statistics?.recordQuery()
         guard let slowQueryThreshold else { return }
-        let elapsed = ContinuousClock.now - started
+        let elapsed = (finished ?? .now) - started
         if elapsed > slowQueryThreshold {
             statistics?.recordSlowQuery()
             logger.warning(

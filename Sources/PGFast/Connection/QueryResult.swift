@@ -8,9 +8,10 @@ final class QueryResult: @unchecked Sendable {
     let handle: OpaquePointer
     let rowCount: Int
     let columns: [Column]
-    /// Column index by name, the first column of each name winning (as in SQL).
-    let columnIndex: [String: Int]
-    let affectedRows: Int
+    /// Column index by name for wide results, the first column of each name
+    /// winning (as in SQL); narrow ones are searched in order, which is faster
+    /// than hashing and spares every small query a dictionary.
+    private let wideIndex: [String: Int]?
 
     init(taking handle: OpaquePointer) {
         self.handle = handle
@@ -18,19 +19,34 @@ final class QueryResult: @unchecked Sendable {
         let count = Int(PQnfields(handle))
         var columns: [Column] = []
         columns.reserveCapacity(count)
-        var index: [String: Int] = [:]
         for i in 0..<count {
-            let name = String(cString: PQfname(handle, Int32(i)))
             columns.append(
                 Column(
-                    name: name, type: PostgresType(PQftype(handle, Int32(i))),
+                    name: String(cString: PQfname(handle, Int32(i))), type: PostgresType(PQftype(handle, Int32(i))),
                     tableOID: PQftable(handle, Int32(i))))
-            if index[name] == nil { index[name] = i }
         }
         self.columns = columns
-        columnIndex = index
-        let tuples = PQcmdTuples(handle).map { String(cString: $0) } ?? ""
-        affectedRows = Int(tuples) ?? 0
+        if count > Self.linearSearchLimit {
+            var index: [String: Int] = [:]
+            for (i, column) in columns.enumerated() where index[column.name] == nil { index[column.name] = i }
+            wideIndex = index
+        } else {
+            wideIndex = nil
+        }
+    }
+
+    static let linearSearchLimit = 8
+
+    /// The first column named `name`.
+    @inline(__always)
+    func index(ofColumn name: String) -> Int? {
+        if let wideIndex { return wideIndex[name] }
+        return columns.firstIndex { $0.name == name }
+    }
+
+    /// Rows the statement affected (from the command tag), read when asked for.
+    var affectedRows: Int {
+        PQcmdTuples(handle).flatMap { Int(String(cString: $0)) } ?? 0
     }
 
     deinit { PQclear(handle) }

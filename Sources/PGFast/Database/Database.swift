@@ -96,7 +96,13 @@ public struct Database: QueryExecutor, Sendable {
         let connection = try await pool.acquire()
         do {
             try await ensureSchema(on: connection)
-            let rows = try await connection.query(sql, file: file, line: line)
+            #if os(Linux)
+                // The statement runs on this task's thread (non-blocking libpq and
+                // the socket reactor), not on the connection's: no thread hops.
+                let rows = try await connection.runLeased(sql, file: file, line: line)
+            #else
+                let rows = try await connection.query(sql, file: file, line: line)
+            #endif
             pool.release(connection)
             return rows
         } catch {

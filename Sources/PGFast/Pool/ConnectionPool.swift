@@ -143,7 +143,9 @@ public final class ConnectionPool: Sendable {
     /// Gives a connection back: to the longest waiter, else to the idle list.
     /// A broken, expired or mid-transaction connection is closed instead.
     public func release(_ connection: Connection) {
-        let reusable = connection.isReusable() && !isExpired(connection)
+        // No look at the socket here (acquire does that): a session the server
+        // ended while it was lent out shows in libpq's status already.
+        let reusable = connection.isReusableWithoutIO() && !isExpired(connection)
         let handOff = state.withLock { state -> Waiter? in
             state.inUse -= 1
             guard reusable else {

@@ -71,7 +71,7 @@ public struct Row: Sendable {
     /// let email = try row.decode(String?.self, column: "email")
     /// ```
     public func decode<T: PostgresDecodable>(_ type: T.Type, column name: String) throws -> T {
-        guard let column = result.columnIndex[name] else {
+        guard let column = result.index(ofColumn: name) else {
             throw PostgresError.decoding(
                 "no column named \"\(name)\"; the row has "
                     + result.columns.map { "\"\($0.name)\"" }.joined(separator: ", "))

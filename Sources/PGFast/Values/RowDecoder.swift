@@ -102,9 +102,9 @@ final class RowDecodingContext {
     @inline(__always)
     func column(for key: String) -> Int? {
         switch options.keyDecodingStrategy {
-        case .useDefaultKeys: return result.columnIndex[key]
-        case .convertFromSnakeCase: return convertedIndex[key] ?? result.columnIndex[key]
-        case .custom(let transform): return result.columnIndex[transform(key)]
+        case .useDefaultKeys: return result.index(ofColumn: key)
+        case .convertFromSnakeCase: return convertedIndex[key] ?? result.index(ofColumn: key)
+        case .custom(let transform): return result.index(ofColumn: transform(key))
         }
     }
 

@@ -1,0 +1,118 @@
+import CLibPQ
+
+#if os(Linux)
+    extension Connection {
+        /// Runs one statement for the task that holds this connection (leased from
+        /// the pool), on that task's own thread: the statement is sent with
+        /// non-blocking libpq calls and the answer awaited through
+        /// ``SocketReactor``, so no thread of the cooperative pool ever blocks
+        /// and no hop to the connection's thread is needed.
+        ///
+        /// Only for a connection that nothing else uses meanwhile: the pool's
+        /// lock orders this task's libpq calls after the previous holder's.
+        /// Anything unusual (libpq refusing to send, a COPY) goes the ordinary
+        /// way, on the connection's thread.
+        nonisolated func runLeased(_ sql: SQL, file: String, line: Int) async throws -> Rows {
+            if let problem = sql.encodingError {
+                var error = PostgresError(code: .encoding, message: problem)
+                error.query = sql.text
+                error.file = file
+                error.line = line
+                throw error
+            }
+            guard let handle else {
+                throw PostgresError(code: .connectionClosed, message: "the connection is closed")
+            }
+            try Task.checkCancellation()
+            let text = sql.text
+            let binds = sql.binds
+            let socket = PQsocket(handle)
+            guard socket >= 0, PQisBusy(handle) == 0, PQsetnonblocking(handle, 1) == 0 else {
+                return try await run(text, binds: binds, file: file, line: line)
+            }
+            let sent =
+                binds.isEmpty
+                ? PQsendQueryParams(handle, text, 0, nil, nil, nil, nil, 1)
+                : BindArrays(binds).withPointers { types, values, lengths, formats in
+                    PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
+                }
+            guard sent == 1 else {
+                PQsetnonblocking(handle, 0)
+                if PQstatus(handle) == CONNECTION_OK {
+                    // For example a result nobody collected: the blocking path clears it first.
+                    return try await run(text, binds: binds, file: file, line: line)
+                }
+                var error = connectionError(handle, code: .connectionClosed)
+                error.query = text
+                throw error
+            }
+            let token = cancelToken
+            let started = ContinuousClock.now
+            var registered = reactorRegistered
+            var answered = started
+            let result: OpaquePointer? = await withTaskCancellationHandler {
+                token?.begin()
+                let result = await Self.collect(
+                    handle, socket: socket, registered: &registered, answered: &answered)
+                // Waits (without blocking a thread) for a cancel request still on its way.
+                await token?.endAsync()
+                return result
+            } onCancel: {
+                token?.cancelInFlight()
+            }
+            reactorRegistered = registered
+            PQsetnonblocking(handle, 0)
+            // The statement's time is until its answer came, not until this task ran again.
+            noteDuration(since: started, until: max(answered, started), text: text)
+            if let result {
+                switch PQresultStatus(result) {
+                case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+                    // Leaving COPY mode blocks: done on the connection's thread.
+                    PQclear(result)
+                    throw await leaveCopyMode(text: text)
+                default: break
+                }
+            }
+            return try Rows(
+                result: QueryResult(
+                    taking: check(result, handle: handle, text: text, binds: binds, file: file, line: line)))
+        }
+
+        /// Flushes what libpq has to send, then gathers the statement's results
+        /// as `PQexec` does (the last one, stopping at COPY or a broken
+        /// connection), suspending on the reactor whenever libpq would block.
+        private static func collect(
+            _ handle: OpaquePointer, socket: Int32, registered: inout Bool, answered: inout ContinuousClock.Instant
+        ) async -> OpaquePointer? {
+            // Whether libpq may have read from the socket, leaving data with no edge to come.
+            var libpqRead = false
+            while true {
+                let flushed = PQflush(handle)
+                if flushed == 0 { break }
+                if flushed < 0 { return PQgetResult(handle) }
+                libpqRead = true  // a partial send reads what the server has to say
+                await SocketReactor.shared.wait(for: socket, writable: true, recheck: true, registered: &registered)
+                if PQconsumeInput(handle) == 0 { break }
+            }
+            var last: OpaquePointer?
+            while true {
+                while PQisBusy(handle) != 0 {
+                    answered = await SocketReactor.shared.wait(for: socket, recheck: libpqRead, registered: &registered)
+                    libpqRead = true
+                    // On failure libpq marks the connection bad and PQgetResult reports it.
+                    if PQconsumeInput(handle) == 0 { break }
+                }
+                guard let result = PQgetResult(handle) else { break }
+                if let last { PQclear(last) }
+                last = result
+                let status = PQresultStatus(result)
+                if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH
+                    || PQstatus(handle) == CONNECTION_BAD
+                {
+                    break
+                }
+            }
+            return last
+        }
+    }
+#endif
