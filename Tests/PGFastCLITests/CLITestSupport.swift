@@ -144,7 +144,7 @@ enum CLIDatabase {
             return result
         } catch {
             await db.close()
-            try? await connection.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            _ = try? await connection.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
             await connection.close()
             throw error
         }

@@ -217,7 +217,7 @@ public struct Database: QueryExecutor, Sendable {
             let pairs = settings.sorted { $0.key < $1.key }
             if !pairs.isEmpty {
                 let calls = pairs.map { key, value in SQL("set_config(\(key), \(value), true)") }
-                try await tx.query("SELECT " + SQL.joined(calls, separator: ", "))
+                _ = try await tx.query("SELECT " + SQL.joined(calls, separator: ", "))
             }
             return try await body(tx)
         }
