@@ -102,13 +102,7 @@ import CLibPQ
                     // On failure libpq marks the connection bad and PQgetResult reports it.
                     if PQconsumeInput(handle) == 0 { break }
                 }
-                guard let result = PQgetResult(handle) else { break }
-                if let last { PQclear(last) }
-                last = result
-                let status = PQresultStatus(result)
-                if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH
-                    || PQstatus(handle) == CONNECTION_BAD
-                {
+                guard let result = PQgetResult(handle), Connection.keep(result, as: &last, handle: handle) else {
                     break
                 }
             }

@@ -210,6 +210,17 @@ public final actor Connection {
                 taking: check(result, handle: handle, text: text, binds: binds, file: file, line: line)))
     }
 
+    /// Keeps the newest result of a statement (freeing the one before); false when no
+    /// more should be read: a COPY waits for data, or the connection is lost.
+    static func keep(_ result: OpaquePointer, as last: inout OpaquePointer?, handle: OpaquePointer) -> Bool {
+        if let last { PQclear(last) }
+        last = result
+        let status = PQresultStatus(result)
+        return
+            !(status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH
+            || PQstatus(handle) == CONNECTION_BAD)
+    }
+
     private func execute(_ handle: OpaquePointer, _ text: String, _ binds: [PostgresBind]) -> OpaquePointer? {
         if spinner.isEnabled {
             let sent =
@@ -223,16 +234,7 @@ public final actor Connection {
                 defer { spinner.end() }
                 spinner.spin(handle)
                 var last: OpaquePointer?
-                while let result = PQgetResult(handle) {
-                    if let last { PQclear(last) }
-                    last = result
-                    let status = PQresultStatus(result)
-                    if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH
-                        || PQstatus(handle) == CONNECTION_BAD
-                    {
-                        break
-                    }
-                }
+                while let result = PQgetResult(handle), Self.keep(result, as: &last, handle: handle) {}
                 return last
             }
         }
