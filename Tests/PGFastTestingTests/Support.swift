@@ -55,7 +55,7 @@ actor Rendezvous {
     func arrive(timeout: Duration = .seconds(5)) async -> Bool {
         arrived += 1
         if arrived >= parties {
-            waiting.forEach { $0.resume() }
+            for continuation in waiting { continuation.resume() }
             waiting = []
             return true
         }
@@ -69,7 +69,7 @@ actor Rendezvous {
     }
 
     private func release() {
-        waiting.forEach { $0.resume() }
+        for continuation in waiting { continuation.resume() }
         waiting = []
     }
 }

@@ -31,10 +31,10 @@ import Testing
         struct Boom: Error {}
         let reported = Mutex<(String, String)?>(nil)
         await #expect(throws: Boom.self) {
-            try await IsolationScope.run(
-                Shop.options, reportKept: { name, url, _ in reported.withLock { $0 = (name, url) } }
-            ) {
-                _, db in
+            let report: @Sendable (String, String, Bool) -> Void = { name, url, _ in
+                reported.withLock { $0 = (name, url) }
+            }
+            try await IsolationScope.run(Shop.options, reportKept: report) { _, db in
                 try await db.execute("INSERT INTO users (id, email, name) VALUES (1, 'kept@example.com', 'Kept')")
                 throw Boom()
             }

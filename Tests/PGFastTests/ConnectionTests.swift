@@ -96,11 +96,14 @@ struct ConnectionTests {
     @Test func pipelineSendsABatchAndStopsAtTheFirstError() async throws {
         try await TestServer.withDatabase { db in
             try await db.execute("CREATE TABLE p (id int PRIMARY KEY)")
-            let results = try await db.pipeline((1...100).map { "INSERT INTO p VALUES (\($0))" } + ["SELECT count(*) FROM p"])
+            let results = try await db.pipeline(
+                (1...100).map { "INSERT INTO p VALUES (\($0))" } + ["SELECT count(*) FROM p"])
             #expect(results.count == 101)
             #expect(try results[100].decode((Int).self).first == 100)
             let error = await #expect(throws: PostgresError.self) {
-                try await db.pipeline(["INSERT INTO p VALUES (\(1000))", "INSERT INTO p VALUES (\(1))", "INSERT INTO p VALUES (\(1001))"])
+                try await db.pipeline([
+                    "INSERT INTO p VALUES (\(1000))", "INSERT INTO p VALUES (\(1))", "INSERT INTO p VALUES (\(1001))",
+                ])
             }
             #expect(error?.sqlState == .uniqueViolation)
             #expect(try await db.value("SELECT count(*) FROM p", as: Int.self) == 100)

@@ -60,7 +60,8 @@ struct DatabaseTests {
     @Test func withSettingsIsScopedToItsTransaction() async throws {
         try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { db in
             let seen = try await db.withSettings(["app.tenant_id": "tenant-42", "app.role": "reader"]) { tx in
-                try await tx.value("SELECT current_setting('app.tenant_id') || '/' || current_setting('app.role')", as: String.self)
+                try await tx.value(
+                    "SELECT current_setting('app.tenant_id') || '/' || current_setting('app.role')", as: String.self)
             }
             #expect(seen == "tenant-42/reader")
             // Same (only) connection, after the transaction: the setting is gone.

@@ -1,4 +1,8 @@
+import Foundation
+import Logging
 import PGFast
+import PGFastTesting
+import ServiceLifecycle
 import Testing
 
 @Suite("ConnectionPool")
@@ -61,7 +65,9 @@ struct PoolTests {
     @Test func closeWaitsForWorkInFlight() async throws {
         try await TestServer.withDatabase { (config: DatabaseConfig) in
             let pool = try await ConnectionPool(config)
-            let work = Task { try await pool.withConnection { try await $0.value("SELECT 5::int8 FROM pg_sleep(0.3)", as: Int.self) } }
+            let work = Task {
+                try await pool.withConnection { try await $0.value("SELECT 5::int8 FROM pg_sleep(0.3)", as: Int.self) }
+            }
             try await Task.sleep(for: .milliseconds(100))
             await pool.close()
             #expect(try await work.value == 5)
@@ -127,9 +133,6 @@ struct PoolTests {
     }
 }
 
-import ServiceLifecycle
-import Logging
-
 @Suite("ConnectionPool as a Service")
 struct PoolServiceTests {
     @Test func closesWhenTheServiceGroupShutsDown() async throws {
@@ -146,9 +149,6 @@ struct PoolServiceTests {
         }
     }
 }
-
-import Foundation
-import PGFastTesting
 
 @Suite("ConnectionPool across a server restart")
 struct PoolRestartTests {

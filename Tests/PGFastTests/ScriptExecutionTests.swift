@@ -43,12 +43,14 @@ struct ScriptExecutionTests {
     }
 
     @Test func copyFromStdinAndTemplates() async throws {
-        let text = "CREATE TABLE {{tables.items}} (id int, name text);\nCOPY {{tables.items}} (id, name) FROM stdin;\n1\tone\n2\t\\N\n\\.\n"
+        let text =
+            "CREATE TABLE {{tables.items}} (id int, name text);\nCOPY {{tables.items}} (id, name) FROM stdin;\n1\tone\n2\t\\N\n\\.\n"
         let script = try SQLScript(text, fileName: "items.sql")
         try await TestServer.withDatabase { (config: DatabaseConfig) in
             let db = try await Database.connect(config, schema: "inventory")
             try await db.execute(script)
-            let rows = try await db.query("SELECT id::int8, name FROM {{tables.items}} ORDER BY id").decode((Int, String?).self)
+            let rows = try await db.query("SELECT id::int8, name FROM {{tables.items}} ORDER BY id").decode(
+                (Int, String?).self)
             #expect(rows.map(\.0) == [1, 2])
             #expect(rows.map(\.1) == ["one", nil])
             await db.close()

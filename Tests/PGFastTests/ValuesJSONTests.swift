@@ -20,7 +20,8 @@ import Testing
     }
 
     @Test func decodesJSONAndJSONB() throws {
-        let jsonb = "\\x017b2261223a205b312c20747275652c206e756c6c2c202278225d7d"  // jsonb_send('{"a": [1, true, null, "x"]}')
+        // jsonb_send('{"a": [1, true, null, "x"]}')
+        let jsonb = "\\x017b2261223a205b312c20747275652c206e756c6c2c202278225d7d"
         let value = try decodeHex(PostgresJSON<[String: [JSONValue]]>.self, jsonb, .jsonb).value
         #expect(value == ["a": [.number(1), .bool(true), .null, .string("x")]])
         #expect(try decodeHex(PostgresJSON<[String: Int]>.self, "\\x7b2261223a317d", .json).value == ["a": 1])

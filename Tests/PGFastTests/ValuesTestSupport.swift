@@ -9,7 +9,7 @@ enum ValuesFixture {
     static func rows(columns: [(String, PostgresType)], rows: [[[UInt8]?]]) -> Rows {
         let result = PQmakeEmptyPGresult(nil, PGRES_TUPLES_OK)!
         let names = columns.map { strdup($0.0)! }
-        defer { names.forEach { free($0) } }
+        defer { for name in names { free(name) } }
         var attributes = columns.enumerated().map { index, column in
             PGresAttDesc(
                 name: names[index], tableid: 0, columnid: 0, format: 1, typid: column.1.rawValue, typlen: -1,

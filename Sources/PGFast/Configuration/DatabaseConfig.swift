@@ -1,5 +1,4 @@
 import CLibPQ
-
 import Foundation
 
 /// How to reach a database and how to pool connections to it.

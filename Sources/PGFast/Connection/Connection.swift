@@ -375,7 +375,7 @@ public final actor Connection {
             if status == PGRES_PIPELINE_SYNC { break }
         }
         if let firstError {
-            results.forEach { PQclear($0) }
+            for result in results { PQclear(result) }
             return .failure(firstError)
         }
         return .success(results)
@@ -510,7 +510,7 @@ extension String {
 func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     var storage: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     storage.append(nil)
-    defer { storage.forEach { free($0) } }
+    defer { for pointer in storage { free(pointer) } }
     return storage.withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
             body($0)

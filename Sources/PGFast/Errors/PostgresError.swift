@@ -90,18 +90,20 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         if let detail { text += "\nDETAIL: \(detail)" }
         if let hint { text += "\nHINT: \(hint)" }
         if let context { text += "\nCONTEXT: \(context)" }
-        var where_: [String] = []
-        if let schema { where_.append("schema \(schema)") }
-        if let table { where_.append("table \(table)") }
-        if let column { where_.append("column \(column)") }
-        if let constraint { where_.append("constraint \(constraint)") }
-        if !where_.isEmpty { text += "\nON: " + where_.joined(separator: ", ") }
+        var location: [String] = []
+        if let schema { location.append("schema \(schema)") }
+        if let table { location.append("table \(table)") }
+        if let column { location.append("column \(column)") }
+        if let constraint { location.append("constraint \(constraint)") }
+        if !location.isEmpty { text += "\nON: " + location.joined(separator: ", ") }
         if let query {
             text += "\nQUERY: \(query)"
             if let position { text += "\nPOSITION: \(position)" }
         }
         if includingBindValues, let bindValues, !bindValues.isEmpty {
-            text += "\nBINDS: " + bindValues.enumerated().map { "$\($0.offset + 1) = \($0.element)" }
+            text +=
+                "\nBINDS: "
+                + bindValues.enumerated().map { "$\($0.offset + 1) = \($0.element)" }
                 .joined(separator: ", ")
         } else if let bindValues, !bindValues.isEmpty {
             text += "\nBINDS: \(bindValues.count) value(s) hidden"

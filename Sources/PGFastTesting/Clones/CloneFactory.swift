@@ -170,7 +170,7 @@ actor CloneFactory {
 
     private func notifyIfQuiet() {
         guard closed, creating + claiming == 0 else { return }
-        quiet.forEach { $0.resume() }
+        for continuation in quiet { continuation.resume() }
         quiet = []
     }
 

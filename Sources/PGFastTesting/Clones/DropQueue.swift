@@ -78,7 +78,7 @@ final class DropQueue: Sendable {
                     state.draining = false
                     let waiting = state.drained
                     state.drained = []
-                    waiting.forEach { $0.resume() }
+                    for continuation in waiting { continuation.resume() }
                 }
                 return nil
             }

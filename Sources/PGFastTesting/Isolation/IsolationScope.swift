@@ -121,13 +121,11 @@ public func withIsolatedDatabase<Result>(
 ) async throws -> Result {
     var options = options
     options.projectRoot = options.projectRoot ?? ProjectRoot.containing(sourceFile: filePath)
-    return try await IsolationScope.run(
-        options,
-        reportKept: { name, url, failed in
-            let reason = failed ? "of a failed block" : "(PGFAST_KEEP_DATABASES=all)"
-            FileHandle.standardError.write(Data("pgfast: database \(name) \(reason) is kept: \(url)\n".utf8))
-        }
-    ) { _, database in try await body(database) }
+    let report: @Sendable (String, String, Bool) -> Void = { name, url, failed in
+        let reason = failed ? "of a failed block" : "(PGFAST_KEEP_DATABASES=all)"
+        FileHandle.standardError.write(Data("pgfast: database \(name) \(reason) is kept: \(url)\n".utf8))
+    }
+    return try await IsolationScope.run(options, reportKept: report) { _, database in try await body(database) }
 }
 
 extension IsolatedDatabase {

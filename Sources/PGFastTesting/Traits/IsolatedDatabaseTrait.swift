@@ -44,13 +44,10 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         for fixtures in test.traits.compactMap({ $0 as? FixturesTrait }) {
             options.fixtures += fixtures.names.filter { !options.fixtures.contains($0) }
         }
-        try await IsolationScope.run(
-            options,
-            reportKept: { name, url, failed in
-                Self.reportKept(test: test, name: name, url: url, failed: failed)
-            }
-        ) {
-            scope, _ in
+        let report: @Sendable (String, String, Bool) -> Void = { name, url, failed in
+            Self.reportKept(test: test, name: name, url: url, failed: failed)
+        }
+        try await IsolationScope.run(options, reportKept: report) { scope, _ in
             let watcher = IssueHandlingTrait.compactMapIssues { issue in
                 if issue.isFailure { scope.markFailed() }
                 return issue
