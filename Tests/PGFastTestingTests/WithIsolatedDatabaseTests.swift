@@ -73,6 +73,24 @@ import Testing
         #expect(try await Catalog.exists(database.name) == false)
     }
 
+    @Test func nestedBlocksDoNotDeadlockAFullBudget() async throws {
+        let shared = try await TestEnvironment.current.shared()
+        // Every slot held by an outer block, each opening an inner one.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<(shared.slotCount + 2) {
+                group.addTask {
+                    try await withIsolatedDatabase(migrations: Shop.migrations) { outer async throws in
+                        try await withIsolatedDatabase(migrations: Shop.migrations) { inner async throws in
+                            #expect(inner.name != outer.name)
+                            #expect(try await inner.value("SELECT count(*) FROM users", as: Int.self) == 0)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test func transactionModeRollsBackOnASharedClone() async throws {
         let options = IsolatedDatabaseOptions(migrations: Shop.migrations, mode: .transaction)
         let first = try await withIsolatedDatabase(options) { db async throws in

@@ -56,7 +56,9 @@ final class IsolationScope: Sendable {
             }
             await lease.finish(failed: false)
         } else {
-            let database = try await IsolatedDatabase.open(options, holdingSlot: true)
+            // A block inside an isolated test rides on the test's slot: waiting for a
+            // second one while holding the first could deadlock a full budget.
+            let database = try await IsolatedDatabase.open(options, holdingSlot: IsolatedDatabase.scope == nil)
             scope.state.withLock { $0.primary = database }
             do {
                 outcome = .success(
