@@ -66,16 +66,10 @@ struct SchemaCommand: AsyncParsableCommand {
             }
             config.minConnections = 1
             config.maxConnections = 2
-            let db = try await Database.connect(config, schema: schema)
-            var migrator = Migrator(database: db, migrations: set, module: module)
-            if let timeout { migrator.lockTimeout = .milliseconds(Int64(timeout * 1000)) }
-            do {
-                let result = try await body(migrator)
-                await db.close()
-                return result
-            } catch {
-                await db.close()
-                throw error
+            return try await Database.connect(config, schema: schema) { db in
+                var migrator = Migrator(database: db, migrations: set, module: module)
+                if let timeout { migrator.lockTimeout = .milliseconds(Int64(timeout * 1000)) }
+                return try await body(migrator)
             }
         }
     }

@@ -70,9 +70,10 @@ struct IsolatedDatabaseTraitTests {
     @Test func urlReachesTheSameDatabase() async throws {
         let current = try IsolatedDatabase.current
         try await current.execute("INSERT INTO users (id, email, name) VALUES (7, 'url@example.com', 'Url')")
-        let other = try await Database.connect(try DatabaseConfig(url: current.url))
-        defer { Task { await other.close() } }
-        #expect(try await other.value("SELECT email FROM users WHERE id = 7", as: String.self) == "url@example.com")
+        let email = try await Database.connect(try DatabaseConfig(url: current.url)) { other in
+            try await other.value("SELECT email FROM users WHERE id = 7", as: String.self)
+        }
+        #expect(email == "url@example.com")
     }
 
     @Test func makeGivesAnotherDatabaseDroppedWithTheTest() async throws {

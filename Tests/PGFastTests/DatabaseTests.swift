@@ -1,8 +1,35 @@
 import PGFast
+import Synchronization
 import Testing
 
 @Suite("Database")
 struct DatabaseTests {
+    @Test func scopedConnectClosesItsPoolOnReturnAndOnThrow() async throws {
+        struct Boom: Error {}
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            let (kept, count) = try await Database.connect(config) { db in
+                (db, try await db.value("SELECT 1", as: Int.self))
+            }
+            #expect(count == 1)
+            let afterReturn = await #expect(throws: PostgresError.self) {
+                try await kept.value("SELECT 1", as: Int.self)
+            }
+            #expect(afterReturn?.code == .poolClosed)
+            let holder = Mutex<Database?>(nil)
+            await #expect(throws: Boom.self) {
+                try await Database.connect(config) { db in
+                    holder.withLock { $0 = db }
+                    throw Boom()
+                }
+            }
+            let thrown = try #require(holder.withLock { $0 })
+            let afterThrow = await #expect(throws: PostgresError.self) {
+                try await thrown.value("SELECT 1", as: Int.self)
+            }
+            #expect(afterThrow?.code == .poolClosed)
+        }
+    }
+
     @Test func tablesRenderPerSchemaAndStayApart() async throws {
         try await TestServer.withDatabase { (config: DatabaseConfig) in
             let pool = try await ConnectionPool(config)

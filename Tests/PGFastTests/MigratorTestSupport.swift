@@ -25,15 +25,8 @@ struct MigratorDatabase: Sendable {
             var config = config
             config.minConnections = 1
             config.maxConnections = 6
-            let db = try await Database.connect(config)
-            let database = MigratorDatabase(config: config, db: db)
-            do {
-                let result = try await body(database)
-                await db.close()
-                return result
-            } catch {
-                await db.close()
-                throw error
+            return try await Database.connect(config) { db in
+                try await body(MigratorDatabase(config: config, db: db))
             }
         }
     }

@@ -28,7 +28,7 @@ enum TestServer {
             await connection.close()
             return result
         } catch {
-            try? await connection.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            _ = try? await connection.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
             await connection.close()
             throw error
         }
@@ -42,15 +42,7 @@ enum TestServer {
             var config = config
             config.minConnections = minConnections
             config.maxConnections = maxConnections
-            let db = try await Database.connect(config)
-            do {
-                let result = try await body(db)
-                await db.close()
-                return result
-            } catch {
-                await db.close()
-                throw error
-            }
+            return try await Database.connect(config, body)
         }
     }
 }

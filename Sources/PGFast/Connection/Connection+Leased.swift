@@ -13,13 +13,7 @@ import CLibPQ
         /// Anything unusual (libpq refusing to send, a COPY) goes the ordinary
         /// way, on the connection's thread.
         nonisolated func runLeased(_ sql: SQL, file: String, line: Int) async throws -> Rows {
-            if let problem = sql.encodingError {
-                var error = PostgresError(code: .encoding, message: problem)
-                error.query = sql.text
-                error.file = file
-                error.line = line
-                throw error
-            }
+            try sql.throwIfUnencodable(file: file, line: line)
             guard let handle else {
                 throw PostgresError(code: .connectionClosed, message: "the connection is closed")
             }
@@ -30,13 +24,7 @@ import CLibPQ
             guard socket >= 0, PQisBusy(handle) == 0, PQsetnonblocking(handle, 1) == 0 else {
                 return try await run(text, binds: binds, file: file, line: line)
             }
-            let sent =
-                binds.isEmpty
-                ? PQsendQueryParams(handle, text, 0, nil, nil, nil, nil, 1)
-                : BindArrays(binds).withPointers { types, values, lengths, formats in
-                    PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
-                }
-            guard sent == 1 else {
+            guard Connection.sendQuery(handle, text, binds) == 1 else {
                 PQsetnonblocking(handle, 0)
                 if PQstatus(handle) == CONNECTION_OK {
                     // For example a result nobody collected: the blocking path clears it first.

@@ -182,13 +182,7 @@ public final actor Connection {
     /// let rows = try await connection.query("SELECT id FROM users WHERE email = \(email)")
     /// ```
     public func query(_ sql: SQL, file: String = #fileID, line: Int = #line) async throws -> Rows {
-        if let problem = sql.encodingError {
-            var error = PostgresError(code: .encoding, message: problem)
-            error.query = sql.text
-            error.file = file
-            error.line = line
-            throw error
-        }
+        try sql.throwIfUnencodable(file: file, line: line)
         return try await run(sql.text, binds: sql.binds, file: file, line: line)
     }
 
@@ -210,6 +204,14 @@ public final actor Connection {
                 taking: check(result, handle: handle, text: text, binds: binds, file: file, line: line)))
     }
 
+    /// Sends one statement with the extended protocol, results in binary; 1 when sent.
+    nonisolated static func sendQuery(_ handle: OpaquePointer, _ text: String, _ binds: [PostgresBind]) -> Int32 {
+        guard !binds.isEmpty else { return PQsendQueryParams(handle, text, 0, nil, nil, nil, nil, 1) }
+        return BindArrays(binds).withPointers { types, values, lengths, formats in
+            PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
+        }
+    }
+
     /// Keeps the newest result of a statement (freeing the one before); false when no
     /// more should be read: a COPY waits for data, or the connection is lost.
     static func keep(_ result: OpaquePointer, as last: inout OpaquePointer?, handle: OpaquePointer) -> Bool {
@@ -223,13 +225,7 @@ public final actor Connection {
 
     private func execute(_ handle: OpaquePointer, _ text: String, _ binds: [PostgresBind]) -> OpaquePointer? {
         if spinner.isEnabled {
-            let sent =
-                binds.isEmpty
-                ? PQsendQueryParams(handle, text, 0, nil, nil, nil, nil, 1)
-                : BindArrays(binds).withPointers { types, values, lengths, formats in
-                    PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
-                }
-            if sent == 1 {
+            if Self.sendQuery(handle, text, binds) == 1 {
                 spinner.begin()
                 defer { spinner.end() }
                 spinner.spin(handle)
@@ -294,13 +290,7 @@ public final actor Connection {
     /// ```
     public func pipeline(_ statements: [SQL], file: String = #fileID, line: Int = #line) async throws -> [Rows] {
         guard !statements.isEmpty else { return [] }
-        for sql in statements {
-            if let problem = sql.encodingError {
-                var error = PostgresError(code: .encoding, message: problem)
-                error.query = sql.text
-                throw error
-            }
-        }
+        for sql in statements { try sql.throwIfUnencodable(file: file, line: line) }
         let handle = try openHandle()
         try Task.checkCancellation()
         let token = cancelToken
@@ -331,10 +321,7 @@ public final actor Connection {
         // server already answered, so neither side waits on the other.
         PQsetnonblocking(handle, 1)
         for (text, binds) in statements {
-            let sent = BindArrays(binds).withPointers { types, values, lengths, formats in
-                PQsendQueryParams(handle, text, Int32(binds.count), types, values, lengths, formats, 1)
-            }
-            guard sent == 1, flush(handle) else {
+            guard Self.sendQuery(handle, text, binds) == 1, flush(handle) else {
                 PQsetnonblocking(handle, 0)
                 return .failure(connectionError(handle, code: .connectionClosed))
             }

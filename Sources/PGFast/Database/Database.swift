@@ -56,6 +56,29 @@ public struct Database: QueryExecutor, Sendable {
         return Database(pool: pool, schema: schema, connection: nil, transactionDepth: 0, ownsPool: true)
     }
 
+    /// Connects, runs `body`, and closes the pool whether `body` returns or throws:
+    /// for scripts, commands and tests that need a database for a while.
+    ///
+    /// ```swift
+    /// let count = try await Database.connect(config) { db in
+    ///     try await db.value("SELECT count(*) FROM users", as: Int.self)
+    /// }
+    /// ```
+    public static func connect<Result>(
+        _ config: DatabaseConfig, schema: String? = nil, logger: Logger = Logger(label: "pgfast"),
+        _ body: (Database) async throws -> Result
+    ) async throws -> Result {
+        let db = try await connect(config, schema: schema, logger: logger)
+        do {
+            let result = try await body(db)
+            await db.close()
+            return result
+        } catch {
+            await db.close()
+            throw error
+        }
+    }
+
     /// The same pool (and pinned connection, if any) scoped to another schema.
     ///
     /// ```swift

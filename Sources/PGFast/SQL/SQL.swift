@@ -168,3 +168,15 @@ extension String {
         return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+extension SQL {
+    /// Throws the error a bind value that could not be encoded left behind, naming the statement.
+    func throwIfUnencodable(file: String, line: Int) throws {
+        guard let problem = encodingError else { return }
+        var error = PostgresError(code: .encoding, message: problem)
+        error.query = text
+        error.file = file
+        error.line = line
+        throw error
+    }
+}

@@ -90,7 +90,7 @@ struct PostgresNumeric: Equatable {
         groups.reserveCapacity((integerPart.count + 3) / 4 + (fractionPart.count + 3) / 4)
         var group: UInt16 = 0
         var filled = (4 - integerPart.count % 4) % 4
-        for byte in integerPart {
+        func push(_ byte: UInt8) {
             group = group * 10 + UInt16(byte - UInt8(ascii: "0"))
             filled += 1
             if filled == 4 {
@@ -99,16 +99,9 @@ struct PostgresNumeric: Equatable {
                 filled = 0
             }
         }
+        integerPart.forEach(push)
         let integerGroups = groups.count
-        for byte in fractionPart {
-            group = group * 10 + UInt16(byte - UInt8(ascii: "0"))
-            filled += 1
-            if filled == 4 {
-                groups.append(group)
-                group = 0
-                filled = 0
-            }
-        }
+        fractionPart.forEach(push)
         if filled > 0 {
             for _ in filled..<4 { group *= 10 }
             groups.append(group)

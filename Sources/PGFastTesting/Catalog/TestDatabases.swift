@@ -148,15 +148,7 @@ public enum TestDatabases {
         var adminConfig = config
         adminConfig.minConnections = 1
         adminConfig.maxConnections = 1
-        let db = try await Database.connect(adminConfig)
-        do {
-            let result = try await body(db)
-            await db.close()
-            return result
-        } catch {
-            await db.close()
-            throw error
-        }
+        return try await Database.connect(adminConfig, body)
     }
 }
 

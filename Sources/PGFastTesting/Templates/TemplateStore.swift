@@ -85,14 +85,7 @@ actor TemplateStore {
             var config = server.config(database: buildName)
             config.minConnections = 1
             config.maxConnections = 1
-            let target = try await Database.connect(config, logger: logger)
-            do {
-                try await recipe.build(target)
-                await target.close()
-            } catch {
-                await target.close()
-                throw error
-            }
+            try await Database.connect(config, logger: logger) { target in try await recipe.build(target) }
             try await db.execute(
                 "ALTER DATABASE \(identifier: buildName) WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
             try await db.execute("ALTER DATABASE \(identifier: buildName) RENAME TO \(identifier: recipe.name)")
