@@ -102,7 +102,8 @@ extension Migrator {
             guard migration.downFile != nil else {
                 throw MigrationError(
                     code: .noDownFile, file: migration.upFile.path,
-                    message: "cannot roll back \(migration.displayName): it has no _down.sql file")
+                    message: "cannot roll back \(migration.displayName): it has no \(migration.downPart)",
+                    hint: migration.downHint)
             }
             let staying = applied.filter { !leaving.contains($0.version) }.compactMap { byVersion[$0.version] }
             if let dependent = staying.first(where: { $0.dependencies.contains(migration.version) }) {
