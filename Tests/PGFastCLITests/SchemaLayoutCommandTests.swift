@@ -55,6 +55,23 @@ struct SchemaLayoutCommandTests {
         }
     }
 
+    @Test func targetVersionsInTheToolsOwnForm() async throws {
+        try await CLIDatabase.with { url, db in
+            for (directory, target, applied) in [
+                ("flyway", "1.2", "1.2_create_posts"), ("golang_migrate", "02", "2_create_posts"),
+            ] {
+                let args = ["--database-url", url, "--migrations", CLI.fixture("migrations/\(directory)")]
+                let up = try await CLI.run(["schema", "up", "--target", target] + args)
+                #expect(up.status == 0, "\(up)")
+                #expect(up.stdout.contains("applied \(applied)\n2 migration(s) applied"), "\(up)")
+                let down = try await CLI.run(["schema", "down", "--steps", "2"] + args)
+                #expect(down.status == 0, "\(down)")
+                #expect(try await db.value("SELECT to_regclass('users') IS NULL", as: Bool.self), "\(directory)")
+                try await db.execute("DROP TABLE pgfast_migrations")
+            }
+        }
+    }
+
     @Test func layoutOptionIsChecked() async throws {
         let result = try await CLI.run(
             ["schema", "status", "--layout", "liquibase", "--migrations", CLI.fixture("migrations/goose")])
@@ -88,7 +105,8 @@ struct SchemaLayoutCommandTests {
     @Test(arguments: layouts.map(\.directory) + ["realworld_svix"])
     func convertedSetMakesTheSameSchema(_ directory: String) async throws {
         let source =
-            directory == "realworld_svix" ? CLI.fixture("realworld/svix/migrations") : CLI.fixture("migrations/\(directory)")
+            directory == "realworld_svix"
+            ? CLI.fixture("realworld/svix/migrations") : CLI.fixture("migrations/\(directory)")
         let out = FileManager.default.temporaryDirectory.appending(path: "pgfast-convert-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
         let convert = try await CLI.run(["schema", "convert", "--to", "pgfast", source, out.path])
@@ -130,18 +148,24 @@ struct SchemaLayoutCommandTests {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try Data("keep me".utf8).write(to: out.appending(path: "notes.txt"))
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try await CLI.run(["schema", "convert", "--to", "pgfast", CLI.fixture("migrations/goose"), out.path])
+        let result = try await CLI.run([
+            "schema", "convert", "--to", "pgfast", CLI.fixture("migrations/goose"), out.path,
+        ])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("refusing to write into"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["notes.txt"])
-        let wrongTarget = try await CLI.run(["schema", "convert", "--to", "goose", CLI.fixture("migrations/goose"), out.path])
+        let wrongTarget = try await CLI.run([
+            "schema", "convert", "--to", "goose", CLI.fixture("migrations/goose"), out.path,
+        ])
         #expect(wrongTarget.status == 64, "\(wrongTarget)")
     }
 
     @Test func convertWritesNoTransactionAndKeepsOrder() async throws {
         let out = FileManager.default.temporaryDirectory.appending(path: "pgfast-convert-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try await CLI.run(["schema", "convert", "--to", "pgfast", CLI.fixture("migrations/flyway"), out.path])
+        let result = try await CLI.run([
+            "schema", "convert", "--to", "pgfast", CLI.fixture("migrations/flyway"), out.path,
+        ])
         #expect(result.status == 0, "\(result)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         #expect(

@@ -96,6 +96,19 @@ struct MigrationLayoutTests {
         #expect(try MigrationSet.load(directories: [directory]).style == .pgdbm)
     }
 
+    @Test func sqlxReversibleFilesAreToldApartByNoTransaction() async throws {
+        let set = try MigrationSet.load(directories: [TestFixtures.url("migrations/sqlx_reversible")])
+        #expect(set.style == .sqlx)
+        #expect(set.migrations.map(\.runsInTransaction) == [true, false])
+        #expect(set.migrations.map(\.downRunsInTransaction) == [true, false])
+        try await MigratorDatabase.with { database in
+            let migrator = database.migrator("sqlx_reversible")
+            #expect(try await migrator.up().count == 2)
+            try await migrator.down(steps: 2)
+            #expect(try await database.db.value("SELECT to_regclass('users') IS NULL", as: Bool.self))
+        }
+    }
+
     @Test func badLayoutFileIsReported() throws {
         let directory = try TestFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -170,7 +183,8 @@ struct MigrationLayoutTests {
             ], in: directory)
         let error = try #require(throws: MigrationError.self) { try MigrationSet.load(directories: [directory]) }
         let byFile = Dictionary(
-            error.allErrors.map { (URL(filePath: $0.file ?? "").lastPathComponent, $0) }, uniquingKeysWith: { a, _ in a })
+            error.allErrors.map { (URL(filePath: $0.file ?? "").lastPathComponent, $0) },
+            uniquingKeysWith: { a, _ in a })
         #expect(byFile["1_a.sql"]?.line == 3)
         #expect(byFile["1_a.sql"]?.hint?.contains("ENVSUB") == true)
         #expect(byFile["2_b.sql"]?.line == 5)
@@ -191,7 +205,10 @@ struct MigrationLayoutTests {
         let directory = try TestFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try TestFixtures.write(
-            ["V2__b.sql": "SELECT 2;", "V1.10__c.sql": "SELECT 3;", "V1_9__a.sql": "SELECT 1;", "V10__d.sql": "SELECT 4;"],
+            [
+                "V2__b.sql": "SELECT 2;", "V1.10__c.sql": "SELECT 3;", "V1_9__a.sql": "SELECT 1;",
+                "V10__d.sql": "SELECT 4;",
+            ],
             in: directory)
         #expect(try MigrationSet.load(directories: [directory]).versions == ["1.9", "1.10", "2", "10"])
         try TestFixtures.write(["V2.0__dup.sql": "SELECT 5;"], in: directory)

@@ -173,7 +173,9 @@ struct MigratorToolAdoptionTests {
                     INSERT INTO "schema_migrations" (version, dirty) VALUES (2, true);
                     """)
             let before = try await database.catalog()
-            for attempt in [{ _ = try await migrator.up() }, { _ = try await migrator.status() }] as [() async throws -> Void] {
+            for attempt in [{ _ = try await migrator.up() }, { _ = try await migrator.status() }]
+                as [() async throws -> Void]
+            {
                 let error = await #expect(throws: MigrationError.self) { try await attempt() }
                 #expect(error?.code == .dirtyHistory)
                 #expect(error?.message.contains("dirty at version 2") == true)

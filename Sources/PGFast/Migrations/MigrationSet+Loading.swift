@@ -99,7 +99,8 @@ extension MigrationSet {
                 if entry.style == style {
                     files += entry.files
                 } else if let first = entry.files.first {
-                    var error = mixedStyleError(first, directory: entry.directory, fileStyle: entry.style, directoryStyle: style)
+                    var error = mixedStyleError(
+                        first, directory: entry.directory, fileStyle: entry.style, directoryStyle: style)
                     error.message =
                         "\(entry.directory.path) uses \(entry.style) file names but the other directories use \(style) names"
                     errors.append(error)
@@ -136,6 +137,12 @@ extension MigrationSet {
                 style = pinned
             } else if Set(byStyle.keys) == [.golangMigrate, .pgdbm] {
                 style = .sqlx  // sqlx alone mixes up-only files with .up.sql/.down.sql pairs
+            } else if byStyle.keys.count == 1, let dotted = byStyle[.golangMigrate],
+                dotted.contains(where: {
+                    FileManager.default.contents(atPath: $0.url.path)?.starts(with: Self.sqlxNoTransaction) == true
+                })
+            {
+                style = .sqlx  // sqlx's reversible files share golang-migrate's names; only sqlx reads -- no-transaction
             } else {
                 // Keep the majority layout (ties: the order of Style.all) and report the odd files out.
                 style = byStyle.keys.max { a, b in
@@ -150,7 +157,8 @@ extension MigrationSet {
                     errors.append(
                         MigrationError(
                             code: .invalidFileName, file: url.path,
-                            message: "\(url.lastPathComponent) is a Flyway repeatable migration, which PGFast does not run",
+                            message:
+                                "\(url.lastPathComponent) is a Flyway repeatable migration, which PGFast does not run",
                             hint: "PGFast applies each migration once: move its SQL into a versioned "
                                 + "V{version}__{description}.sql file, or load it as a fixture"))
                 } else if let file = candidate.file(in: style) {
@@ -162,7 +170,8 @@ extension MigrationSet {
                     errors.append(
                         mixedStyleError(
                             candidate.layoutFile
-                                ?? File(url: candidate.url, version: "", name: candidate.url.lastPathComponent, kind: .up),
+                                ?? File(
+                                    url: candidate.url, version: "", name: candidate.url.lastPathComponent, kind: .up),
                             directory: directory, fileStyle: fileStyle, directoryStyle: style))
                 }
             }
@@ -177,6 +186,8 @@ extension MigrationSet {
             }
             return (directory, style, files)
         }
+
+        private static let sqlxNoTransaction = Data("-- no-transaction".utf8)
 
         private func invalidName(_ url: URL, reason: String, style: Style?) -> MigrationError {
             MigrationError(

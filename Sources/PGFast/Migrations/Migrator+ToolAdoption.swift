@@ -175,7 +175,8 @@ extension Migrator {
         return versions.map { version, date in
             let migration = set[version: version]
             return AppliedMigration(
-                version: migration?.version ?? version, name: migration?.name ?? "", checksum: migration?.checksum ?? "",
+                version: migration?.version ?? version, name: migration?.name ?? "",
+                checksum: migration?.checksum ?? "",
                 appliedAt: date ?? Date(), durationMilliseconds: 0)
         }.sorted { a, b in
             switch (position[a.version], position[b.version]) {

@@ -78,12 +78,14 @@ enum MigrationSections {
             guard let direction = words.first, direction == "up" || direction == "down" else {
                 throw MigrationError(
                     code: .invalidScript, file: file, line: index + 1,
-                    message: "unknown dbmate marker \"-- \(marker)\"", hint: "dbmate knows -- migrate:up and -- migrate:down")
+                    message: "unknown dbmate marker \"-- \(marker)\"",
+                    hint: "dbmate knows -- migrate:up and -- migrate:down")
             }
             if markers.contains(where: { $0.direction == direction }) {
                 throw MigrationError(
                     code: .invalidScript, file: file, line: index + 1,
-                    message: "a second -- migrate:\(direction) section", hint: "a dbmate file has one up and one down section")
+                    message: "a second -- migrate:\(direction) section",
+                    hint: "a dbmate file has one up and one down section")
             }
             markers.append((index + 1, String(direction), Array(words.dropFirst())))
         }
@@ -96,7 +98,8 @@ enum MigrationSections {
         if let down = markers.first(where: { $0.direction == "down" }), down.line < up.line {
             throw MigrationError(
                 code: .invalidScript, file: file, line: down.line,
-                message: "-- migrate:down comes before -- migrate:up", hint: "put the up section first, as dbmate expects")
+                message: "-- migrate:down comes before -- migrate:up",
+                hint: "put the up section first, as dbmate expects")
         }
         guard let marker = markers.first(where: { $0.direction == (kind == .up ? "up" : "down") }) else { return nil }
         let end = markers.first(where: { $0.line > marker.line })?.line ?? lines.count + 1
@@ -175,7 +178,9 @@ enum MigrationSections {
             blocks: blocks.filter { $0.direction == direction }.map(\.range))
     }
 
-    private static func gooseError(_ file: String, _ line: Int, _ message: String, hint: String? = nil) -> MigrationError {
+    private static func gooseError(_ file: String, _ line: Int, _ message: String, hint: String? = nil)
+        -> MigrationError
+    {
         MigrationError(code: .invalidScript, file: file, line: line, message: message, hint: hint)
     }
 

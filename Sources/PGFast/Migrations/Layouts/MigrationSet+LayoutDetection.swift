@@ -98,7 +98,8 @@ extension MigrationSet {
         if fileName == "up.sql" || fileName == "down.sql", folder.standardizedFileURL != directory.standardizedFileURL {
             guard let (version, name) = dieselFolder(folder.lastPathComponent) else {
                 return .invalid(
-                    url, reason: "diesel migrations live in {YYYY-MM-DD-HHMMSS}_{name}/\(fileName), "
+                    url,
+                    reason: "diesel migrations live in {YYYY-MM-DD-HHMMSS}_{name}/\(fileName), "
                         + "not in \(folder.lastPathComponent)/")
             }
             return .diesel(LayoutFile(url: url, version: version, name: name, kind: fileName == "up.sql" ? .up : .down))
@@ -118,7 +119,8 @@ extension MigrationSet {
         case .pgfast(let version, let name, let kind):
             return .pgfast(LayoutFile(url: url, version: version, name: name, kind: kind))
         case .pgdbm(let version, let name):
-            return .plain(LayoutFile(url: url, version: version, name: name, kind: .up), sections: sectionStyle(of: url))
+            return .plain(
+                LayoutFile(url: url, version: version, name: name, kind: .up), sections: sectionStyle(of: url))
         case .fixture:
             return nil
         case .invalid(let reason):
