@@ -142,7 +142,8 @@ extension MigrationSet {
                     FileManager.default.contents(atPath: $0.url.path)?.starts(with: Self.sqlxNoTransaction) == true
                 })
             {
-                style = .sqlx  // sqlx's reversible files share golang-migrate's names; only sqlx reads -- no-transaction
+                // sqlx's reversible files share golang-migrate's names; only sqlx reads -- no-transaction.
+                style = .sqlx
             } else {
                 // Keep the majority layout (ties: the order of Style.all) and report the odd files out.
                 style = byStyle.keys.max { a, b in
