@@ -9,7 +9,7 @@ extension Migration {
         case pgfast(version: String, name: String, kind: Kind)
         /// `{digits}_{name}.sql`, pgdbm's convention (no down files).
         case pgdbm(version: String, name: String)
-        /// `{digits}_{name}_fixture.sql`.
+        /// `{version}_{name}_fixture.sql`; the version is digits, or Flyway's dotted `1.10`.
         case fixture(version: String, name: String)
         /// Not a migration; `reason` says what was expected.
         case invalid(reason: String)
@@ -30,10 +30,16 @@ extension Migration {
                 return .pgfast(version: version, name: name, kind: kind)
             }
             if fileName.hasSuffix("_fixture.sql") {
-                guard let (version, name) = split(fileName.dropLast("_fixture.sql".count)) else {
+                // Flyway's versions have dots: `1.10_posts_fixture.sql` belongs to V1.10 (or V1_10).
+                let stem = fileName.dropLast("_fixture.sql".count)
+                let version = stem.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+                let rest = stem.dropFirst(version.count)
+                guard let first = version.first, first.isNumber, version.last?.isNumber == true, rest.first == "_",
+                    rest.count > 1
+                else {
                     return .invalid(reason: "expected {version}_{name}_fixture.sql")
                 }
-                return .fixture(version: version, name: name)
+                return .fixture(version: String(version), name: String(rest.dropFirst()))
             }
             guard let (version, name) = split(fileName.dropLast(".sql".count)) else {
                 return .invalid(reason: expected)
