@@ -94,6 +94,12 @@ struct MigrationLayoutTests {
         try TestFixtures.write(
             ["1_create_users.sql": try TestFixtures.text("migrations/sqlx_pinned/1_create_users.sql")], in: directory)
         #expect(try MigrationSet.load(directories: [directory]).style == .pgdbm)
+        // A file starting with sqlx's `-- no-transaction` tells them apart without a pin.
+        try TestFixtures.write(
+            ["2_index_users.sql": try TestFixtures.text("migrations/sqlx_pinned/2_index_users.sql")], in: directory)
+        let detected = try MigrationSet.load(directories: [directory])
+        #expect(detected.style == .sqlx)
+        #expect(detected.migrations.map(\.runsInTransaction) == [true, false])
     }
 
     @Test func sqlxReversibleFilesAreToldApartByNoTransaction() async throws {

@@ -137,12 +137,12 @@ extension MigrationSet {
                 style = pinned
             } else if Set(byStyle.keys) == [.golangMigrate, .pgdbm] {
                 style = .sqlx  // sqlx alone mixes up-only files with .up.sql/.down.sql pairs
-            } else if byStyle.keys.count == 1, let dotted = byStyle[.golangMigrate],
-                dotted.contains(where: {
+            } else if byStyle.keys.count == 1, let files = byStyle[.golangMigrate] ?? byStyle[.pgdbm],
+                files.contains(where: {
                     FileManager.default.contents(atPath: $0.url.path)?.starts(with: Self.sqlxNoTransaction) == true
                 })
             {
-                // sqlx's reversible files share golang-migrate's names; only sqlx reads -- no-transaction.
+                // sqlx's files share golang-migrate's and pgdbm's names; only sqlx reads -- no-transaction.
                 style = .sqlx
             } else {
                 // Keep the majority layout (ties: the order of Style.all) and report the odd files out.
