@@ -121,6 +121,15 @@ struct SchemaCommand: AsyncParsableCommand {
         func run() async throws {
             let folder = URL(fileURLWithPath: directory)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            // A PGFast pair among another tool's files would make the directory unreadable (mixed layouts).
+            if let existing = try? MigrationSet.load(directories: [folder]), existing.style != .pgfast,
+                !existing.migrations.isEmpty
+            {
+                throw CommandFailure(
+                    message: "\(directory) holds \(existing.style) migrations; pgfast schema create writes PGFast's "
+                        + "layout, and one directory holds one layout. Add the migration with \(existing.style), "
+                        + "or move over with: pgfast schema convert --to pgfast \(directory) <new directory>")
+            }
             let version = Self.version(after: Self.latestVersion(in: folder))
             for kind in ["up", "down"] {
                 let file = folder.appendingPathComponent("\(version)_\(name)_\(kind).sql")

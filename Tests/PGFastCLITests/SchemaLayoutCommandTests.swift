@@ -72,6 +72,17 @@ struct SchemaLayoutCommandTests {
         }
     }
 
+    @Test func createRefusesAnotherToolsDirectory() async throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "pgfast-create-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: URL(filePath: CLI.fixture("migrations/goose")), to: directory)
+        let result = try await CLI.run(["schema", "create", directory.path, "add_tags"])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("holds goose migrations"))
+        #expect(result.stderr.contains("pgfast schema convert --to pgfast"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 3)
+    }
+
     @Test func layoutOptionIsChecked() async throws {
         let result = try await CLI.run(
             ["schema", "status", "--layout", "liquibase", "--migrations", CLI.fixture("migrations/goose")])
