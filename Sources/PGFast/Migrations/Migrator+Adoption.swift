@@ -23,6 +23,7 @@ extension Migrator {
         guard applied.isEmpty, try await !hasAdopted(on: db) else { return applied }
         guard let (source, legacy) = try await legacyHistory(on: db, set: set) else { return [] }
         guard record else { return legacy }
+        try await ensureHistory(on: db)
         for record in legacy {
             try await db.execute(
                 """
