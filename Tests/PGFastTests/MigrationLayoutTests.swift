@@ -115,6 +115,18 @@ struct MigrationLayoutTests {
         }
     }
 
+    @Test func styleNames() {
+        #expect(
+            MigrationSet.Style.all.map(\.description) == [
+                "pgfast", "pgdbm", "dbmate", "goose", "diesel", "flyway", "sqlx", "golang-migrate",
+            ])
+        #expect(MigrationSet.Style(name: "golang_migrate") == .golangMigrate)
+        #expect(MigrationSet.Style(name: "migrate") == .golangMigrate)
+        #expect(MigrationSet.Style(rawValue: "pgdbm") == .pgdbm)
+        #expect(MigrationSet.Style.pgfast.rawValue == "pgfast")
+        #expect(MigrationSet.Style(name: "liquibase") == nil)
+    }
+
     @Test func badLayoutFileIsReported() throws {
         let directory = try TestFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

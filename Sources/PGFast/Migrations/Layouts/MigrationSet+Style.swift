@@ -21,7 +21,7 @@ extension MigrationSet {
     /// ```swift
     /// let set = try MigrationSet.load(directories: [URL(filePath: "db/migrations")], layout: .sqlx)
     /// ```
-    public struct Style: Sendable, Hashable, CustomStringConvertible {
+    public struct Style: Sendable, Hashable, CustomStringConvertible, RawRepresentable {
         enum Base: String, Sendable, CaseIterable {
             case pgfast, pgdbm, dbmate, goose, diesel, flyway, sqlx
             case golangMigrate = "golang-migrate"
@@ -77,6 +77,14 @@ extension MigrationSet {
             }
             guard let base = Base(rawValue: normalized) else { return nil }
             self.init(base: base)
+        }
+
+        /// The name, as when `Style` was an enum of `String`s.
+        public var rawValue: String { description }
+
+        /// The style called `rawValue`; see ``init(name:)``.
+        public init?(rawValue: String) {
+            self.init(name: rawValue)
         }
 
         /// Whether `lhs` is applied before `rhs` when no dependency says otherwise.
