@@ -8,7 +8,7 @@ struct SchemaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
         abstract: "Create, apply, roll back and inspect SQL-file migrations.",
-        subcommands: [Create.self, Up.self, Down.self, Status.self, Deps.self, Verify.self]
+        subcommands: [Create.self, Up.self, Down.self, Status.self, Deps.self, Verify.self, Convert.self]
     )
 
     /// Where the migrations are and which database they go to.
@@ -22,6 +22,13 @@ struct SchemaCommand: AsyncParsableCommand {
             help: "A migrations directory (repeatable; default: PGFAST_MIGRATIONS_DIRS, else every **/migrations).")
         var directories: [String] = []
 
+        @Option(
+            help: """
+                The migrations' layout when detection cannot tell: pgfast, pgdbm, golang-migrate, sqlx, dbmate, \
+                goose, diesel, flyway (default: detected; a directory's .pgfast-layout file names it too).
+                """)
+        var layout: String?
+
         @Option(help: "The module whose history to use (several can share a database).")
         var module = "default"
 
@@ -32,6 +39,11 @@ struct SchemaCommand: AsyncParsableCommand {
         var timeout: Double?
 
         func validate() throws {
+            if let layout, MigrationSet.Style(name: layout) == nil {
+                throw ValidationError(
+                    "--layout '\(layout)' is not a layout; use one of "
+                        + MigrationSet.Style.all.map(\.description).joined(separator: ", "))
+            }
             if let timeout, !(timeout > 0) {
                 throw ValidationError("--timeout must be a positive number of seconds, not \(timeout)")
             }
@@ -45,12 +57,15 @@ struct SchemaCommand: AsyncParsableCommand {
         }
 
         func loadMigrations() throws -> MigrationSet {
+            let style = layout.flatMap(MigrationSet.Style.init(name:))
             if !directories.isEmpty {
-                return try MigrationSet.load(directories: directories.map { URL(fileURLWithPath: $0) })
+                return try MigrationSet.load(directories: directories.map { URL(fileURLWithPath: $0) }, layout: style)
             }
-            return try MigrationSet.discover(
-                projectRoot: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                environment: ProcessInfo.processInfo.environment)
+            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            return try MigrationSet.load(
+                directories: MigrationSet.migrationDirectories(
+                    projectRoot: root, environment: ProcessInfo.processInfo.environment),
+                layout: style)
         }
 
         /// Opens the database and runs `body` with a migrator on it.
@@ -106,6 +121,15 @@ struct SchemaCommand: AsyncParsableCommand {
         func run() async throws {
             let folder = URL(fileURLWithPath: directory)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            // A PGFast pair among another tool's files would make the directory unreadable (mixed layouts).
+            if let existing = try? MigrationSet.load(directories: [folder]), existing.style != .pgfast,
+                !existing.migrations.isEmpty
+            {
+                throw CommandFailure(
+                    message: "\(directory) holds \(existing.style) migrations; pgfast schema create writes PGFast's "
+                        + "layout, and one directory holds one layout. Add the migration with \(existing.style), "
+                        + "or move over with: pgfast schema convert --to pgfast \(directory) <new directory>")
+            }
             let version = Self.version(after: Self.latestVersion(in: folder))
             for kind in ["up", "down"] {
                 let file = folder.appendingPathComponent("\(version)_\(name)_\(kind).sql")
@@ -256,11 +280,15 @@ struct SchemaCommand: AsyncParsableCommand {
             help: "A migrations directory (repeatable; default: PGFAST_MIGRATIONS_DIRS, else every **/migrations).")
         var directories: [String] = []
 
+        @Option(help: "The migrations' layout when detection cannot tell (see pgfast schema up --help).")
+        var layout: String?
+
         @Option(help: "text, dot (Graphviz) or mermaid.")
         var format: MigrationSet.GraphFormat = .text
 
         func run() async throws {
-            let target = try Target.parse(directories.flatMap { ["--migrations", $0] })
+            let target = try Target.parse(
+                directories.flatMap { ["--migrations", $0] } + (layout.map { ["--layout", $0] } ?? []))
             print(try target.loadMigrations().dependencyGraph(format: format))
         }
     }

@@ -24,6 +24,28 @@ struct FixtureSetTests {
                     url: fixturesDirectory.appending(path: "20250101000000_users_fixture.sql")))
     }
 
+    @Test func fixturesOfAnotherLayoutMatchItsVersions() throws {
+        // Flyway's dotted versions and golang-migrate's padded ones name their fixtures too.
+        let directory = try TestFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try TestFixtures.write(
+            [
+                "1.10_posts_fixture.sql": "SELECT 1;", "1_users_fixture.sql": "SELECT 2;",
+                "1.2_x_fixture.sql": "SELECT 3;",
+            ],
+            in: directory)
+        let flyway = try MigrationSet.load(directories: [TestFixtures.url("migrations/flyway")])
+        let set = try FixtureSet.load(directories: [directory], migrations: flyway)
+        #expect(set.fixtures.map(\.id) == ["1_users", "1.2_x", "1.10_posts"])
+        let golang = try MigrationSet.load(directories: [TestFixtures.url("migrations/golang_migrate")])
+        try TestFixtures.write(["0010_index_fixture.sql": "SELECT 4;"], in: directory)
+        let errors = try #require(throws: MigrationError.self) {
+            try FixtureSet.load(directories: [directory], migrations: golang)
+        }
+        // 1.10 and 1.2 are no golang-migrate versions; 0010 is version 10.
+        #expect(errors.allErrors.map(\.code) == [.fixtureWithoutMigration, .fixtureWithoutMigration])
+    }
+
     @Test func namedFixturesComeInApplyOrder() throws {
         let fixtures = try FixtureSet.load(
             names: ["orders", "users"], directories: [fixturesDirectory], migrations: migrations)

@@ -9,7 +9,7 @@ extension Migration {
         case pgfast(version: String, name: String, kind: Kind)
         /// `{digits}_{name}.sql`, pgdbm's convention (no down files).
         case pgdbm(version: String, name: String)
-        /// `{digits}_{name}_fixture.sql`.
+        /// `{version}_{name}_fixture.sql`; the version is digits, or Flyway's dotted `1.10`.
         case fixture(version: String, name: String)
         /// Not a migration; `reason` says what was expected.
         case invalid(reason: String)
@@ -30,38 +30,44 @@ extension Migration {
                 return .pgfast(version: version, name: name, kind: kind)
             }
             if fileName.hasSuffix("_fixture.sql") {
-                guard let (version, name) = split(fileName.dropLast("_fixture.sql".count)) else {
+                // Flyway's versions have dots: `1.10_posts_fixture.sql` belongs to V1.10 (or V1_10).
+                let stem = fileName.dropLast("_fixture.sql".count)
+                let version = stem.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+                let rest = stem.dropFirst(version.count)
+                guard let first = version.first, first.isNumber, version.last?.isNumber == true, rest.first == "_",
+                    rest.count > 1
+                else {
                     return .invalid(reason: "expected {version}_{name}_fixture.sql")
                 }
-                return .fixture(version: version, name: name)
+                return .fixture(version: String(version), name: String(rest.dropFirst()))
             }
             guard let (version, name) = split(fileName.dropLast(".sql".count)) else {
                 return .invalid(reason: expected)
             }
             return .pgdbm(version: version, name: name)
         }
-
-        /// `digits_rest` into its parts; nil if either is empty.
-        private static func split(_ stem: Substring) -> (String, String)? {
-            let digits = stem.prefix { $0.isASCII && $0.isNumber }
-            let rest = stem.dropFirst(digits.count)
-            guard !digits.isEmpty, rest.first == "_", rest.count > 1 else { return nil }
-            return (String(digits), String(rest.dropFirst()))
-        }
     }
 
-    /// Orders versions numerically, so pgdbm's `9_…` precedes `10_…`; ties fall back to the text.
+    /// Orders versions numerically, so pgdbm's `9_…` precedes `10_…`, part by part for
+    /// Flyway's dotted versions (`1.2` before `1.10`); ties fall back to the text.
     static func versionPrecedes(_ lhs: String, _ rhs: String) -> Bool {
-        let left = versionKey(lhs)
-        let right = versionKey(rhs)
+        let left = versionKey(lhs).split(separator: ".")
+        let right = versionKey(rhs).split(separator: ".")
+        for (a, b) in zip(left, right) where a != b {
+            return a.count != b.count ? a.count < b.count : a < b
+        }
         if left.count != right.count { return left.count < right.count }
-        if left != right { return left < right }
         return lhs < rhs
     }
 
-    /// The number a version stands for, as digits without leading zeros: `"001"` and `"1"` are one version.
+    /// The number a version stands for, as digits without leading zeros: `"001"` and `"1"` are
+    /// one version, as are Flyway's `"1.0"` and `"1"` (each dotted part trimmed, trailing zero parts dropped).
     static func versionKey(_ version: String) -> String {
-        let trimmed = version.drop { $0 == "0" }
-        return trimmed.isEmpty ? "0" : String(trimmed)
+        var parts = version.split(separator: ".", omittingEmptySubsequences: false).map { part -> String in
+            let trimmed = part.drop { $0 == "0" }
+            return trimmed.isEmpty ? "0" : String(trimmed)
+        }
+        while parts.count > 1, parts.last == "0" { parts.removeLast() }
+        return parts.joined(separator: ".")
     }
 }

@@ -19,11 +19,14 @@ public struct MigrationError: Error, Sendable, Hashable, CustomStringConvertible
             case dependencyCycle, invalidDirective, invalidScript, unreadableFile, directoryNotFound
             case duplicateFixture, unknownFixture, fixtureWithoutMigration
             case checksumMismatch, missingFile, noDownFile, dependentStillApplied, applyFailed, lockTimeout
-            case unknownVersion, invalidArgument
+            case unknownVersion, invalidArgument, dirtyHistory
         }
         let base: Base
         public var description: String { base.rawValue }
 
+        /// Another tool's history says a migration failed half way (golang-migrate's `dirty`,
+        /// a failed sqlx or Flyway row): nothing runs until the database is mended.
+        public static let dirtyHistory = Code(base: .dirtyHistory)
         /// A `.sql` file in a migrations directory whose name does not parse.
         public static let invalidFileName = Code(base: .invalidFileName)
         /// pgfast-style (`{version}_{name}_up.sql`) and pgdbm-style (`NNN_name.sql`) files mixed.

@@ -3,19 +3,24 @@ import Foundation
 extension MigrationSet {
     /// Loads and validates every migration in `directories` (subdirectories included).
     ///
-    /// Every `.sql` file must be a migration: `{version}_{name}_up.sql` and an optional
-    /// `{version}_{name}_down.sql`, or, for a whole directory, pgdbm's `NNN_name.sql`.
-    /// `*_fixture.sql` files and `fixtures` subfolders are left to ``FixtureSet``.
-    /// Each file is read, checksummed and split, so broken SQL fails here, before anything runs.
+    /// Every `.sql` file must be a migration of the directory's layout (see ``Style``):
+    /// PGFast's `{version}_{name}_up.sql` with an optional `_down.sql`, pgdbm's or sqlx's
+    /// `NNN_name.sql`, golang-migrate's `.up.sql` / `.down.sql`, dbmate's and goose's sectioned
+    /// files, diesel's folders, Flyway's `V…__….sql`. The layout is detected from the files;
+    /// `layout`, or a `.pgfast-layout` file in a directory, names it instead. One directory
+    /// holds one layout: files of another are reported by name. `*_fixture.sql` files and
+    /// `fixtures` subfolders are left to ``FixtureSet``. Each file is read, checksummed and
+    /// split, so broken SQL fails here, before anything runs.
     ///
     /// ```swift
     /// let set = try MigrationSet.load(directories: [URL(filePath: "Sources/Users/migrations")])
+    /// let goose = try MigrationSet.load(directories: [URL(filePath: "db/goose")], layout: .goose)
     /// ```
     ///
     /// - Throws: ``MigrationError`` for the first problem, with the rest in
     ///   ``MigrationError/additionalErrors``.
-    public static func load(directories: [URL]) throws -> MigrationSet {
-        var loader = Loader()
+    public static func load(directories: [URL], layout: Style? = nil) throws -> MigrationSet {
+        var loader = Loader(layout: layout)
         return try loader.load(directories)
     }
 
@@ -25,24 +30,31 @@ extension MigrationSet {
     /// let set = try MigrationSet.load(directories: ["db/migrations"], relativeTo: projectRoot)
     /// ```
     public static func load(
-        directories: [String], relativeTo base: URL = URL(filePath: FileManager.default.currentDirectoryPath)
+        directories: [String], relativeTo base: URL = URL(filePath: FileManager.default.currentDirectoryPath),
+        layout: Style? = nil
     ) throws -> MigrationSet {
-        try load(directories: directories.map { $0.hasPrefix("/") ? URL(filePath: $0) : base.appending(path: $0) })
+        try load(
+            directories: directories.map { $0.hasPrefix("/") ? URL(filePath: $0) : base.appending(path: $0) },
+            layout: layout)
     }
 
     /// One pass over the files that keeps every problem it meets.
     private struct Loader {
-        struct File {
-            var url: URL
-            var version: String
-            var name: String
-            var kind: Migration.FileName.Kind
-        }
+        typealias File = LayoutFile
 
+        /// The layout asked for, over detection and `.pgfast-layout` files.
+        let layout: Style?
         var errors: [MigrationError] = []
+        /// The layout of the set being loaded, once the directories are read.
+        private var style: Style = .pgfast
+
+        init(layout: Style?) {
+            self.layout = layout
+        }
 
         mutating func load(_ directories: [URL]) throws -> MigrationSet {
             let (files, style) = collectFiles(directories)
+            self.style = style
             var migrations: [Migration] = []
             var dependencyLines: [String: Int] = [:]
             for (up, down) in pairUp(files) {
@@ -61,7 +73,8 @@ extension MigrationSet {
                     return version
                 }
             }
-            let (ordered, orderErrors) = MigrationSet.applyOrder(migrations, dependencyLines: dependencyLines)
+            let (ordered, orderErrors) = MigrationSet.applyOrder(
+                migrations, dependencyLines: dependencyLines, by: style.precedes)
             try MigrationError.throwIfAny(errors + orderErrors)
             return MigrationSet(ordered: ordered, style: style, directories: directories)
         }
@@ -77,46 +90,17 @@ extension MigrationSet {
                             message: "migrations directory not found"))
                     continue
                 }
-                var pgfast: [File] = []
-                var pgdbm: [File] = []
-                for url in SQLFileSearch.sqlFiles(in: directory, skipping: ["fixtures"]) {
-                    switch Migration.FileName.parse(url.lastPathComponent) {
-                    case .pgfast(let version, let name, let kind):
-                        pgfast.append(File(url: url, version: version, name: name, kind: kind))
-                    case .pgdbm(let version, let name):
-                        pgdbm.append(File(url: url, version: version, name: name, kind: .up))
-                    case .fixture:
-                        continue
-                    case .invalid(let reason):
-                        errors.append(
-                            MigrationError(
-                                code: .invalidFileName, file: url.path,
-                                message: "invalid migration file name \"\(url.lastPathComponent)\": \(reason)",
-                                hint: "name migrations like 20250101120000_create_users_up.sql"))
-                    }
-                }
-                switch (pgfast.isEmpty, pgdbm.isEmpty) {
-                case (true, true): continue
-                case (false, true): perDirectory.append((directory, .pgfast, pgfast))
-                case (true, false): perDirectory.append((directory, .pgdbm, pgdbm))
-                case (false, false):
-                    // Keep the majority style and report the odd files out.
-                    let pgdbmWins = pgdbm.count > pgfast.count
-                    for file in pgdbmWins ? pgfast : pgdbm {
-                        errors.append(
-                            mixedStyleError(file, directory: directory, directoryStyle: pgdbmWins ? .pgdbm : .pgfast))
-                    }
-                    perDirectory.append((directory, pgdbmWins ? .pgdbm : .pgfast, pgdbmWins ? pgdbm : pgfast))
-                }
+                if let entry = directoryFiles(directory) { perDirectory.append(entry) }
             }
-            let style: Style =
-                perDirectory.allSatisfy { $0.style == .pgdbm } && !perDirectory.isEmpty ? .pgdbm : .pgfast
+            // Every directory of a set shares one layout: the first one's.
+            let style = perDirectory.first?.style ?? layout ?? .pgfast
             var files: [File] = []
             for entry in perDirectory {
                 if entry.style == style {
                     files += entry.files
                 } else if let first = entry.files.first {
-                    var error = mixedStyleError(first, directory: entry.directory, directoryStyle: entry.style)
+                    var error = mixedStyleError(
+                        first, directory: entry.directory, fileStyle: entry.style, directoryStyle: style)
                     error.message =
                         "\(entry.directory.path) uses \(entry.style) file names but the other directories use \(style) names"
                     errors.append(error)
@@ -125,16 +109,106 @@ extension MigrationSet {
             return (files, style)
         }
 
-        private func mixedStyleError(_ file: File, directory: URL, directoryStyle: Style) -> MigrationError {
-            let fileStyle: Style = directoryStyle == .pgdbm ? .pgfast : .pgdbm
-            let pattern = [Style.pgfast: "{version}_{name}_up.sql", .pgdbm: "NNN_name.sql"]
-            return MigrationError(
+        /// One directory's files in its layout: the one asked for, pinned, or the one its files share.
+        private mutating func directoryFiles(_ directory: URL) -> (directory: URL, style: Style, files: [File])? {
+            let candidates = MigrationSet.candidates(in: directory)
+            var pinned = layout
+            if pinned == nil {
+                do {
+                    pinned = try MigrationSet.pinnedStyle(of: directory)
+                } catch let error as MigrationError {
+                    errors.append(error)
+                    return nil
+                } catch {
+                    return nil
+                }
+            }
+            var byStyle: [Style: [Candidate]] = [:]
+            for candidate in candidates {
+                if case .invalid(let url, let reason) = candidate {
+                    errors.append(invalidName(url, reason: reason, style: pinned))
+                } else if let detected = candidate.detectedStyle {
+                    byStyle[detected, default: []].append(candidate)
+                }
+            }
+            guard !byStyle.isEmpty else { return nil }
+            let style: Style
+            if let pinned {
+                style = pinned
+            } else if Set(byStyle.keys) == [.golangMigrate, .pgdbm] {
+                style = .sqlx  // sqlx alone mixes up-only files with .up.sql/.down.sql pairs
+            } else if byStyle.keys.count == 1, let files = byStyle[.golangMigrate] ?? byStyle[.pgdbm],
+                files.contains(where: {
+                    FileManager.default.contents(atPath: $0.url.path)?.starts(with: Self.sqlxNoTransaction) == true
+                })
+            {
+                // sqlx's files share golang-migrate's and pgdbm's names; only sqlx reads -- no-transaction.
+                style = .sqlx
+            } else {
+                // Keep the majority layout (ties: the order of Style.all) and report the odd files out.
+                style = byStyle.keys.max { a, b in
+                    let (countA, countB) = (byStyle[a]!.count, byStyle[b]!.count)
+                    if countA != countB { return countA < countB }
+                    return Style.all.firstIndex(of: a)! > Style.all.firstIndex(of: b)!
+                }!
+            }
+            var files: [File] = []
+            for candidate in byStyle.values.joined() {
+                if case .repeatable(let url) = candidate {
+                    errors.append(
+                        MigrationError(
+                            code: .invalidFileName, file: url.path,
+                            message:
+                                "\(url.lastPathComponent) is a Flyway repeatable migration, which PGFast does not run",
+                            hint: "PGFast applies each migration once: move its SQL into a versioned "
+                                + "V{version}__{description}.sql file, or load it as a fixture"))
+                } else if let file = candidate.file(in: style) {
+                    files.append(file)
+                } else if pinned != nil {
+                    errors.append(
+                        invalidName(candidate.url, reason: "not a \(style) migration (\(style.pattern))", style: style))
+                } else if let fileStyle = candidate.detectedStyle {
+                    errors.append(
+                        mixedStyleError(
+                            candidate.layoutFile
+                                ?? File(
+                                    url: candidate.url, version: "", name: candidate.url.lastPathComponent, kind: .up),
+                            directory: directory, fileStyle: fileStyle, directoryStyle: style))
+                }
+            }
+            for (index, file) in files.enumerated() where style.usesSections {
+                files[index].kind = .up
+                // The down section, when the file has one, is the same file.
+                if let text = try? String(contentsOf: file.url, encoding: .utf8),
+                    (try? MigrationSections.script(style: style, kind: .down, text: text, file: file.url)) != nil
+                {
+                    files.append(File(url: file.url, version: file.version, name: file.name, kind: .down))
+                }
+            }
+            return (directory, style, files)
+        }
+
+        private static let sqlxNoTransaction = Data("-- no-transaction".utf8)
+
+        private func invalidName(_ url: URL, reason: String, style: Style?) -> MigrationError {
+            MigrationError(
+                code: .invalidFileName, file: url.path,
+                message: "invalid migration file name \"\(url.lastPathComponent)\": \(reason)",
+                hint: style.map { "name \($0) migrations like \($0.pattern)" }
+                    ?? "name migrations like 20250101120000_create_users_up.sql")
+        }
+
+        private func mixedStyleError(_ file: File, directory: URL, fileStyle: Style, directoryStyle: Style)
+            -> MigrationError
+        {
+            MigrationError(
                 code: .mixedStyles, file: file.url.path,
-                message: "\(file.url.lastPathComponent) is named in \(fileStyle) style (\(pattern[fileStyle]!)), "
-                    + "but \(directory.path) uses \(directoryStyle) style (\(pattern[directoryStyle]!))",
-                hint: fileStyle == .pgdbm
+                message: "\(file.url.lastPathComponent) is named in \(fileStyle) style (\(fileStyle.pattern)), "
+                    + "but \(directory.path) uses \(directoryStyle) style (\(directoryStyle.pattern))",
+                hint: fileStyle == .pgdbm && directoryStyle == .pgfast
                     ? "rename it to {14-digit timestamp}_\(file.name)_up.sql; one directory must use one style"
-                    : "one directory must use one style")
+                    : "one directory must use one layout: move the \(fileStyle) files to a directory of their own, "
+                        + "or convert them (pgfast schema convert)")
         }
 
         /// Groups files by version: one up file, at most one down file with the same name.
@@ -186,18 +260,26 @@ extension MigrationSet {
 
         /// Reads, checksums and splits one migration; nil (with errors recorded) if it is broken.
         private mutating func read(up: File, down: File?) -> (Migration, Int?)? {
-            guard let upData = data(up.url), let upScript = script(upData, up.url) else { return nil }
+            guard let upData = data(up.url), let (upScript, upTransaction) = script(upData, up.url, .up) else {
+                return nil
+            }
             var downData: Data?
             var downScript: SQLScript?
+            var downTransaction: Bool?
             if let down {
-                downData = data(down.url)
-                downScript = downData.flatMap { script($0, down.url) }
-                guard downScript != nil else { return nil }
+                // One file with both sections is hashed once.
+                downData = down.url == up.url ? nil : data(down.url)
+                guard let data = downData ?? (down.url == up.url ? upData : nil),
+                    let (script, transaction) = script(data, down.url, .down)
+                else { return nil }
+                downScript = script
+                downTransaction = transaction
             }
             let errorCount = errors.count
             var dependencies: [String] = []
-            var runsInTransaction = true
-            var downRunsInTransaction = true
+            let layoutTransaction = MigrationSections.configuredTransaction(style: style, upFile: up.url)
+            var runsInTransaction = upTransaction ?? layoutTransaction ?? true
+            var downRunsInTransaction = downTransaction ?? layoutTransaction ?? true
             for (key, value) in upScript.directives.sorted(by: { $0.key < $1.key }) {
                 let line = upScript.directiveLines[key]
                 switch key {
@@ -233,7 +315,7 @@ extension MigrationSet {
             let migration = Migration(
                 version: up.version, name: up.name, upFile: up.url, downFile: down?.url, dependencies: dependencies,
                 runsInTransaction: runsInTransaction, downRunsInTransaction: downRunsInTransaction,
-                checksum: Migration.checksum(up: upData, down: downData))
+                checksum: Migration.checksum(up: upData, down: downData), layout: style)
             return (migration, upScript.directiveLines["depends_on"])
         }
 
@@ -247,13 +329,22 @@ extension MigrationSet {
             }
         }
 
-        private mutating func script(_ data: Data, _ url: URL) -> SQLScript? {
+        /// The file's script for `kind` in the set's layout, and the transaction choice the layout's
+        /// markers make (nil: none).
+        private mutating func script(_ data: Data, _ url: URL, _ kind: Migration.FileName.Kind)
+            -> (SQLScript, Bool?)?
+        {
             guard let text = String(data: data, encoding: .utf8) else {
                 errors.append(MigrationError(code: .unreadableFile, file: url.path, message: "file is not valid UTF-8"))
                 return nil
             }
             do {
-                return try SQLScript(text, fileName: url.path)
+                guard let result = try MigrationSections.script(style: style, kind: kind, text: text, file: url) else {
+                    return nil
+                }
+                return result
+            } catch let error as MigrationError {
+                errors.append(error)
             } catch let error as SQLScriptError {
                 errors.append(MigrationError(error))
             } catch {

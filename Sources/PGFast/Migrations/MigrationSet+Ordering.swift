@@ -2,14 +2,15 @@ extension MigrationSet {
     /// Sorts migrations topologically, lowest ready version first, and reports unknown
     /// dependencies and cycles. `dependencyLines` gives each version's `depends_on` line.
     static func applyOrder(
-        _ migrations: [Migration], dependencyLines: [String: Int]
+        _ migrations: [Migration], dependencyLines: [String: Int],
+        by precedes: (String, String) -> Bool = Migration.versionPrecedes
     ) -> (ordered: [Migration], errors: [MigrationError]) {
         var errors: [MigrationError] = []
         let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         let known = Set(byVersion.keys)
         var unmet: [String: Int] = [:]
         var dependents: [String: [String]] = [:]
-        for migration in migrations.sorted(by: { Migration.versionPrecedes($0.version, $1.version) }) {
+        for migration in migrations.sorted(by: { precedes($0.version, $1.version) }) {
             var dependencies: Set<String> = []
             for dependency in migration.dependencies {
                 guard known.contains(dependency) else {
@@ -28,14 +29,14 @@ extension MigrationSet {
         }
 
         // Kahn's algorithm; `ready` is kept sorted descending so `popLast` yields the lowest version.
-        var ready = unmet.filter { $0.value == 0 }.map(\.key).sorted { Migration.versionPrecedes($1, $0) }
+        var ready = unmet.filter { $0.value == 0 }.map(\.key).sorted { precedes($1, $0) }
         var ordered: [Migration] = []
         while let version = ready.popLast() {
             ordered.append(byVersion[version]!)
             for dependent in dependents[version] ?? [] {
                 unmet[dependent]! -= 1
                 guard unmet[dependent] == 0 else { continue }
-                let position = ready.partitioningIndex { Migration.versionPrecedes($0, dependent) }
+                let position = ready.partitioningIndex { precedes($0, dependent) }
                 ready.insert(dependent, at: position)
             }
         }

@@ -11,16 +11,9 @@ import Foundation
 /// print(set.dependencyGraph(format: .mermaid))
 /// ```
 public struct MigrationSet: Sendable, Hashable {
-    /// How the files are named.
-    public enum Style: String, Sendable, Hashable {
-        /// `{14-digit version}_{name}_up.sql` with an optional `_down.sql`.
-        case pgfast
-        /// Python pgdbm's `NNN_name.sql`: the number is the version, there are no down files.
-        case pgdbm
-    }
-
     /// The migrations in apply order.
     public var migrations: [Migration]
+    /// The layout the files were read in (every directory of a set shares one).
     public var style: Style
     /// The directories the migrations were loaded from.
     public var directories: [URL]
@@ -49,7 +42,7 @@ public struct MigrationSet: Sendable, Hashable {
                 unique.append(migration)
             }
         }
-        let (ordered, orderErrors) = MigrationSet.applyOrder(unique, dependencyLines: [:])
+        let (ordered, orderErrors) = MigrationSet.applyOrder(unique, dependencyLines: [:], by: style.precedes)
         try MigrationError.throwIfAny(errors + orderErrors)
         self.init(ordered: ordered, style: style, directories: directories)
     }

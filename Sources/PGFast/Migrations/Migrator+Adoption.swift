@@ -2,7 +2,7 @@ import Foundation
 
 /// Moving over from Python: a database migrated by pgfast (history in
 /// `_pgfast_migrations`) or pgdbm (`schema_migrations`, per module) is
-/// adopted: the versions it applied are recorded as applied here, with the
+/// adopted (and so are the histories of other tools, see `Migrator+ToolAdoption.swift`): the versions it applied are recorded as applied here, with the
 /// current files' checksums, and never applied again.
 ///
 /// The legacy tables are looked for in the module's schema, then in `public`
@@ -23,6 +23,7 @@ extension Migrator {
         guard applied.isEmpty, try await !hasAdopted(on: db) else { return applied }
         guard let (source, legacy) = try await legacyHistory(on: db, set: set) else { return [] }
         guard record else { return legacy }
+        try await ensureHistory(on: db)
         for record in legacy {
             try await db.execute(
                 """
@@ -67,6 +68,9 @@ extension Migrator {
         for schema in schemas {
             let records = try await pgdbmHistory(schema: schema, on: db, set: set)
             if !records.isEmpty { return ("\(schema).schema_migrations", records) }
+        }
+        for schema in schemas {
+            if let found = try await toolHistory(schema: schema, on: db, set: set) { return found }
         }
         return nil
     }
@@ -123,7 +127,7 @@ extension Migrator {
         return records
     }
 
-    private func tableExists(_ table: String, schema: String, on db: Database) async throws -> Bool {
+    func tableExists(_ table: String, schema: String, on db: Database) async throws -> Bool {
         try await db.value(
             "SELECT to_regclass(\(SQL.quoteIdentifier(schema) + "." + SQL.quoteIdentifier(table))) IS NOT NULL",
             as: Bool.self)

@@ -63,8 +63,9 @@ extension Migrator {
     private func rollBack(_ choose: ([AppliedMigration]) throws -> [AppliedMigration]) async throws -> [Migration] {
         let set = try migrations()
         return try await withMigrationLock { db in
-            try await ensureHistory(on: db)
+            // Adoption first: a dirty foreign history refuses before anything is created.
             let applied = try await adoptedOrApplied(on: db, set: set, record: true)
+            try await ensureHistory(on: db)
             let migrations = try checkedForDown(try choose(applied), applied: applied, set: set)
             for migration in migrations {
                 let script = try migration.downScript()
@@ -102,7 +103,8 @@ extension Migrator {
             guard migration.downFile != nil else {
                 throw MigrationError(
                     code: .noDownFile, file: migration.upFile.path,
-                    message: "cannot roll back \(migration.displayName): it has no _down.sql file")
+                    message: "cannot roll back \(migration.displayName): it has no \(migration.downPart)",
+                    hint: migration.downHint)
             }
             let staying = applied.filter { !leaving.contains($0.version) }.compactMap { byVersion[$0.version] }
             if let dependent = staying.first(where: { $0.dependencies.contains(migration.version) }) {

@@ -27,8 +27,9 @@ extension Migrator {
     public func up(to target: String? = nil, force: Bool = false) async throws -> [Migration] {
         let set = try migrations()
         return try await withMigrationLock { db in
-            try await ensureHistory(on: db)
+            // Adoption first: a dirty foreign history refuses before anything is created.
             let applied = try await adoptedOrApplied(on: db, set: set, record: true)
+            try await ensureHistory(on: db)
             let pending = try pending(in: set, applied: applied, to: target, force: force)
             for migration in pending {
                 try await apply(migration, on: db)
