@@ -72,7 +72,8 @@ struct PoolCloseTests {
             // The holder finds out: its next statement fails.
             await #expect(throws: PostgresError.self) { try await connection.execute("SELECT 1") }
             pool.release(connection)
-            #expect(await Self.returns { await closing.value }, "close() must return once the killed connection is back")
+            #expect(
+                await Self.returns { await closing.value }, "close() must return once the killed connection is back")
             #expect(await pool.metrics.open == 0)
         }
     }
@@ -173,7 +174,8 @@ struct PoolCloseTests {
             let pool = try await ConnectionPool(config)
             let admin = try await Connection.connect(try await TestServer.adminConfig())
             try await admin.execute("BEGIN")
-            try await admin.execute("ALTER DATABASE \(identifier: database) RENAME TO \(identifier: database + "_held")")
+            try await admin.execute(
+                "ALTER DATABASE \(identifier: database) RENAME TO \(identifier: database + "_held")")
             let acquiring = Task { try await pool.acquire() }
             let blocked = try await Self.eventually {
                 let waiting = try await Connection.connect(try await TestServer.adminConfig())

@@ -158,8 +158,10 @@ struct PoolStateMachineOrderingTests {
         [.close, .release(connection: 1, reusable: true), .release(connection: 2, reusable: false), .openSucceeds],
         [.close, .release(connection: 1, reusable: false), .discard(connection: 2), .openFails],
         [.close, .discard(connection: 1), .release(connection: 2, reusable: true), .openSucceeds, .timeout],
-        [.close, .release(connection: 1, reusable: false), .release(connection: 2, reusable: false), .openFails,
-         .cancelWaiter(7)],
+        [
+            .close, .release(connection: 1, reusable: false), .release(connection: 2, reusable: false), .openFails,
+            .cancelWaiter(7),
+        ],
         [.close, .release(connection: 1, reusable: true), .discard(connection: 2), .openSucceeds, .cancelWaiter(7)],
     ]
 
@@ -182,9 +184,11 @@ struct PoolStateMachineOrderingTests {
         _ = pool.refillOpened(idle, now: .zero)
         let lent = pool.acquire().lent!
         #expect(lent === idle)
-        var world = World(machine: pool, pending: [
-            .close, .release(connection: 1, reusable: false), .refillSucceeds,
-        ])
+        var world = World(
+            machine: pool,
+            pending: [
+                .close, .release(connection: 1, reusable: false), .refillSucceeds,
+            ])
         world.lent = [1: lent]
         world.opened = [1]
         var leaves = 0

@@ -245,8 +245,10 @@ public final class ConnectionPool: Sendable {
         get async {
             let (machine, counters) = state.withLock {
                 (
-                    (open: $0.machine.open, idle: $0.machine.idle.count, inUse: $0.machine.inUse,
-                     waiting: $0.machine.waiters.count, connecting: $0.machine.connecting),
+                    (
+                        open: $0.machine.open, idle: $0.machine.idle.count, inUse: $0.machine.inUse,
+                        waiting: $0.machine.waiters.count, connecting: $0.machine.connecting
+                    ),
                     $0.machine.counters
                 )
             }
