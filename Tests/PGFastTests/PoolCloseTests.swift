@@ -170,9 +170,13 @@ struct PoolCloseTests {
         try await TestServer.withDatabase { (config: DatabaseConfig) in
             var config = config
             config.minConnections = 0
+            // The held-up open must outlast the lock wait even on a loaded machine.
+            config.connectTimeout = .seconds(120)
             let database = config.database ?? ""
             let pool = try await ConnectionPool(config)
             let admin = try await Connection.connect(try await TestServer.adminConfig())
+            let oid = try await admin.value(
+                "SELECT oid::int8 FROM pg_database WHERE datname = \(database)", as: Int.self)
             try await admin.execute("BEGIN")
             try await admin.execute(
                 "ALTER DATABASE \(identifier: database) RENAME TO \(identifier: database + "_held")")
@@ -180,7 +184,10 @@ struct PoolCloseTests {
             let blocked = try await Self.eventually {
                 let waiting = try await Connection.connect(try await TestServer.adminConfig())
                 let count = try await waiting.value(
-                    "SELECT count(*)::int8 FROM pg_locks WHERE NOT granted AND locktype = 'object'", as: Int.self)
+                    """
+                    SELECT count(*)::int8 FROM pg_locks WHERE NOT granted AND locktype = 'object'
+                    AND classid = 'pg_database'::regclass AND objid = \(oid)::oid
+                    """, as: Int.self)
                 await waiting.close()
                 return count > 0
             }
