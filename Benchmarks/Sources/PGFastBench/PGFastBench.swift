@@ -10,7 +10,7 @@ struct PGFastBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "PGFastBench",
         abstract: "PGFast benchmarks against postgres-nio, over the same server in the same run.",
-        subcommands: [RuntimeBenchmark.self, MigrateBenchmark.self, ClonesBenchmark.self]
+        subcommands: [RuntimeBenchmark.self, MigrateBenchmark.self, ClonesBenchmark.self, PoolMemoryBenchmark.self]
     )
 }
 

@@ -12,17 +12,7 @@ extension Connection {
         -> Int
     {
         let handle = try openHandle()
-        try Task.checkCancellation()
-        let token = cancelToken
-        let started = ContinuousClock.now
-        let result = await withTaskCancellationHandler {
-            token?.begin()
-            defer { token?.end() }
-            return runCopy(handle, statement, data)
-        } onCancel: {
-            token?.cancelInFlight()
-        }
-        noteDuration(since: started, text: statement)
+        let result = try await self.statement(statement) { handle in runCopy(handle, statement, data) }
         let checked = try check(result, handle: handle, text: statement, binds: [], file: file, line: line)
         let rows = QueryResult(taking: checked).affectedRows
         return rows

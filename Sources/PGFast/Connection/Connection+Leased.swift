@@ -8,11 +8,22 @@ import CLibPQ
         /// ``SocketReactor``, so no thread of the cooperative pool ever blocks
         /// and no hop to the connection's thread is needed.
         ///
-        /// Only for a connection that nothing else uses meanwhile: the pool's
-        /// lock orders this task's libpq calls after the previous holder's.
-        /// Anything unusual (libpq refusing to send, a COPY) goes the ordinary
-        /// way, on the connection's thread.
+        /// The ownership rule this relies on: libpq's `PGconn` is not
+        /// thread-safe, and here it is used outside the connection actor's
+        /// isolation. That is sound only while the calling task holds the
+        /// connection, lent to it by the pool (``ConnectionPool/acquire()``
+        /// until ``ConnectionPool/release(_:)``), and runs one statement at a
+        /// time on it: then no other code touches the handle, and the pool's
+        /// lock orders this task's libpq calls after the previous holder's and
+        /// before the next one's (the same goes for `reactorRegistered` and the
+        /// pool's idle check). ``Database`` is the only caller, between its
+        /// own acquire and release. Debug builds check both halves of the rule
+        /// (``ConnectionOwnership``). Anything unusual (libpq refusing to send,
+        /// a COPY) goes the ordinary way, on the connection's thread.
         nonisolated func runLeased(_ sql: SQL, file: String, line: Int) async throws -> Rows {
+            #if DEBUG
+                precondition(ownership.isLent, "pgfast: runLeased on a connection the pool has not lent")
+            #endif
             try sql.throwIfUnencodable(file: file, line: line)
             guard let handle else {
                 throw PostgresError(code: .connectionClosed, message: "the connection is closed")
@@ -34,24 +45,18 @@ import CLibPQ
                 error.query = text
                 throw error
             }
-            let token = cancelToken
-            let started = ContinuousClock.now
             var registered = reactorRegistered
-            var answered = started
-            let result: OpaquePointer? = await withTaskCancellationHandler {
+            let result = await Self.cancellable(on: self, text) { token in
                 token?.begin()
-                let result = await Self.collect(
-                    handle, socket: socket, registered: &registered, answered: &answered)
+                var answered = ContinuousClock.now
+                let result = await Self.collect(handle, socket: socket, registered: &registered, answered: &answered)
                 // Waits (without blocking a thread) for a cancel request still on its way.
                 await token?.endAsync()
-                return result
-            } onCancel: {
-                token?.cancelInFlight()
+                // The statement's time is until its answer came, not until this task ran again.
+                return (result, answered)
             }
             reactorRegistered = registered
             PQsetnonblocking(handle, 0)
-            // The statement's time is until its answer came, not until this task ran again.
-            noteDuration(since: started, until: max(answered, started), text: text)
             if let result {
                 switch PQresultStatus(result) {
                 case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:

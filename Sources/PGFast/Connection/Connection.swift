@@ -39,6 +39,10 @@ public final actor Connection {
         nonisolated(unsafe) var reactorRegistered = false
     #endif
     private let notices: NoticeSink
+    #if DEBUG
+        /// Who may touch libpq: checked in debug builds (see ``runLeased(_:file:line:)``).
+        nonisolated let ownership = ConnectionOwnership()
+    #endif
     /// Spins briefly for answers on this thread, while that pays.
     private var spinner = AnswerSpinner()
     nonisolated let logger: Logger
@@ -188,17 +192,7 @@ public final actor Connection {
 
     func run(_ text: String, binds: [PostgresBind], file: String, line: Int) async throws -> Rows {
         let handle = try openHandle()
-        try Task.checkCancellation()
-        let token = cancelToken
-        let started = ContinuousClock.now
-        let result = await withTaskCancellationHandler {
-            token?.begin()
-            defer { token?.end() }
-            return execute(handle, text, binds)
-        } onCancel: {
-            token?.cancelInFlight()
-        }
-        noteDuration(since: started, text: text)
+        let result = try await statement(text) { handle in execute(handle, text, binds) }
         return try Rows(
             result: QueryResult(
                 taking: check(result, handle: handle, text: text, binds: binds, file: file, line: line)))
@@ -250,17 +244,7 @@ public final actor Connection {
     /// ```
     public func execute(script: String, file: String = #fileID, line: Int = #line) async throws {
         let handle = try openHandle()
-        try Task.checkCancellation()
-        let token = cancelToken
-        let started = ContinuousClock.now
-        let result = await withTaskCancellationHandler {
-            token?.begin()
-            defer { token?.end() }
-            return PQexec(handle, script)
-        } onCancel: {
-            token?.cancelInFlight()
-        }
-        noteDuration(since: started, text: script)
+        let result = try await statement(script) { handle in PQexec(handle, script) }
         let checked = try check(result, handle: handle, text: script, binds: [], file: file, line: line)
         PQclear(checked)
     }
@@ -291,16 +275,9 @@ public final actor Connection {
     public func pipeline(_ statements: [SQL], file: String = #fileID, line: Int = #line) async throws -> [Rows] {
         guard !statements.isEmpty else { return [] }
         for sql in statements { try sql.throwIfUnencodable(file: file, line: line) }
-        let handle = try openHandle()
-        try Task.checkCancellation()
-        let token = cancelToken
         let prepared = statements.map { ($0.text, $0.binds) }
-        let outcome: Result<[OpaquePointer], PostgresError> = await withTaskCancellationHandler {
-            token?.begin()
-            defer { token?.end() }
-            return runPipeline(handle, prepared, file: file, line: line)
-        } onCancel: {
-            token?.cancelInFlight()
+        let outcome = try await statement(statements[0].text) { handle in
+            runPipeline(handle, prepared, file: file, line: line)
         }
         switch outcome {
         case .success(let results): return results.map { Rows(result: QueryResult(taking: $0)) }
@@ -484,6 +461,8 @@ public final actor Connection {
         }
     }
 }
+
+extension Connection: PooledConnection {}
 
 extension String {
     func trimmingTrailingNewlines() -> String {

@@ -20,8 +20,28 @@ public final class ConnectionPool: Sendable {
     public let config: DatabaseConfig
     let logger: Logger
     let statistics = PoolStatistics()
-    private let state = Mutex(State())
-    private let maintenance = Mutex<Task<Void, Never>?>(nil)
+    /// The decisions; everything below runs the I/O they ask for.
+    typealias Machine = PoolStateMachine<Connection, Waiter>
+    /// A task in line; resumed with nil to ask again.
+    typealias Waiter = CheckedContinuation<PoolGrant<Connection>?, any Error>
+    let limits: Machine.Configuration
+    let state: Mutex<State>
+
+    struct State {
+        var machine: Machine
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        var nextWaiterID = 0
+        var timer: Task<Void, Never>?
+        var maintenance: Task<Void, Never>?
+        var readySchemas: Set<String> = []
+
+        /// The tasks in `close()`, once the machine says it completed.
+        mutating func closeWaiters(ifCompleted completed: Bool) -> [CheckedContinuation<Void, Never>] {
+            guard completed else { return [] }
+            defer { closeWaiters = [] }
+            return closeWaiters
+        }
+    }
 
     /// Opens `minConnections` connections (failing fast on a bad URL or a down
     /// server) and starts the idle/lifetime maintenance.
@@ -43,29 +63,13 @@ public final class ConnectionPool: Sendable {
         }
         self.config = config
         self.logger = logger
-        if config.minConnections > 0 {
-            state.withLock { $0.connecting = config.minConnections }
-            do {
-                try await withThrowingTaskGroup(of: Connection.self) { group in
-                    for _ in 0..<config.minConnections {
-                        group.addTask { try await self.openConnection() }
-                    }
-                    for try await connection in group {
-                        state.withLock {
-                            $0.connecting -= 1
-                            $0.open += 1
-                            $0.idle.append(Idle(connection: connection, since: .now))
-                        }
-                    }
-                }
-            } catch {
-                let opened = state.withLock { state in
-                    state.closed = true
-                    return state.idle
-                }
-                for idle in opened { await idle.connection.close() }
-                throw error
-            }
+        limits = Machine.Configuration(
+            minConnections: config.minConnections, maxConnections: config.maxConnections,
+            acquireTimeout: config.acquireTimeout, idleTimeout: config.idleTimeout, maxLifetime: config.maxLifetime)
+        state = Mutex(State(machine: Machine(configuration: limits)))
+        if let error = await maintain(failFast: true) {
+            await close()
+            throw error
         }
         startMaintenance()
     }
@@ -109,142 +113,129 @@ public final class ConnectionPool: Sendable {
     /// Takes a connection, waiting up to `acquireTimeout` for one to be free.
     /// Pair with ``release(_:)``; ``withConnection(isolation:_:)`` does both.
     public func acquire() async throws -> Connection {
+        var step = state.withLock { $0.machine.acquire() }
         while true {
-            switch state.withLock({ $0.nextStep(max: config.maxConnections) }) {
-            case .fail(let error):
-                throw error
-            case .use(let connection):
-                if connection.isReusable() && !isExpired(connection) { return connection }
+            switch step {
+            case .fail(let failure):
+                throw error(for: failure)
+            case .lend(let connection):
+                if connection.isReusable() && !limits.isExpired(connection, now: .now) {
+                    connection.markLent()
+                    return connection
+                }
                 discard(connection, replaced: true)
+                step = state.withLock { $0.machine.acquire() }
             case .open:
-                let connection: Connection
-                do {
-                    connection = try await openConnection()
-                } catch {
-                    state.withLock {
-                        $0.connecting -= 1
-                        $0.connectFailures += 1
-                    }
-                    throw error
-                }
-                state.withLock {
-                    $0.connecting -= 1
-                    $0.open += 1
-                    $0.inUse += 1
-                    $0.acquired += 1
-                }
-                return connection
+                return try await openForAcquirer()
             case .wait:
-                if let connection = try await waitForConnection() { return connection }
+                switch try await waitInLine() {
+                case .none: step = state.withLock { $0.machine.acquire() }
+                case .connection(let connection):
+                    connection.markLent()
+                    return connection
+                case .openSlot: return try await openForAcquirer()
+                }
             }
         }
     }
 
-    /// Gives a connection back: to the longest waiter, else to the idle list.
-    /// A broken, expired or mid-transaction connection is closed instead.
-    public func release(_ connection: Connection) {
-        // No look at the socket here (acquire does that): a session the server
-        // ended while it was lent out shows in libpq's status already.
-        let reusable = connection.isReusableWithoutIO() && !isExpired(connection)
-        let handOff = state.withLock { state -> Waiter? in
-            state.inUse -= 1
-            guard reusable else {
-                state.open -= 1
-                state.connectionsClosed += 1
-                // The freed slot lets a waiter open a fresh connection.
-                return state.closed ? nil : state.waiters.popFirst()
-            }
-            if !state.closed, let waiter = state.waiters.popFirst() {
-                state.inUse += 1
-                state.acquired += 1
-                return waiter
-            }
-            state.idle.append(Idle(connection: connection, since: .now))
-            if state.closed, state.inUse == 0 {
-                let drained = state.closeWaiters
-                state.closeWaiters = []
-                for waiter in drained { waiter.resume() }
-            }
-            return nil
+    /// Opens a connection in a slot the machine counted as connecting for this task.
+    private func openForAcquirer() async throws -> Connection {
+        let connection: Connection
+        do {
+            connection = try await Connection.connect(config, logger: logger, statistics: statistics)
+        } catch {
+            perform(state.withLock { $0.machine.openFailed() })
+            throw error
         }
-        if !reusable {
-            Task { await connection.close() }
-            handOff?.timeout?.cancel()
-            handOff?.continuation.resume(returning: nil)
-        } else if let handOff {
-            handOff.timeout?.cancel()
-            handOff.continuation.resume(returning: connection)
+        switch state.withLock({ $0.machine.connectionOpened(connection, now: .now) }) {
+        case .lend(let connection):
+            connection.markLent()
+            return connection
+        case .close(let connection):
+            // close() was called meanwhile: this session must not outlive it.
+            retire(connection)
+            throw PostgresError.poolClosed()
         }
     }
 
-    /// Waits in line; nil means "try again" (a slot or a connection became free).
-    private func waitForConnection() async throws -> Connection? {
+    /// Waits in line for a grant; nil means "ask again" (something freed meanwhile).
+    private func waitInLine() async throws -> Machine.Grant? {
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
-        let timeout = config.acquireTimeout
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Connection?, any Error>) in
-                let outcome = state.withLock { state -> Swift.Result<Connection?, any Error>? in
-                    if state.closed { return .failure(PostgresError.poolClosed()) }
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                let outcome = state.withLock { state -> Swift.Result<Machine.Grant?, any Error>? in
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if (state.waiters.isEmpty && !state.idle.isEmpty)
-                        || state.open + state.connecting < config.maxConnections
-                    {
-                        return .success(nil)
+                    let now = ContinuousClock.now
+                    switch state.machine.enqueue(id: id, request: continuation, now: now) {
+                    case .enqueued(let startTimer):
+                        if startTimer {
+                            state.timer = startWaiterTimer(firstDeadline: now.advanced(by: limits.acquireTimeout))
+                        }
+                        return nil
+                    case .retry: return .success(nil)
+                    case .fail: return .failure(PostgresError.poolClosed())
                     }
-                    let timer = Task { [weak self] in
-                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                        self?.expireWaiter(id)
-                    }
-                    state.waiters.append(Waiter(id: id, continuation: continuation, timeout: timer))
-                    return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
-            let waiter = state.withLock { $0.waiters.remove(id: id) }
-            waiter?.timeout?.cancel()
-            waiter?.continuation.resume(throwing: CancellationError())
+            let request = state.withLock { $0.machine.cancel(id: id) }
+            request?.resume(throwing: CancellationError())
         }
     }
 
-    private func expireWaiter(_ id: Int) {
-        let (waiter, snapshot) = state.withLock { state -> (Waiter?, State.Snapshot) in
-            let waiter = state.waiters.remove(id: id)
-            if waiter != nil { state.acquireTimeouts += 1 }
-            return (waiter, state.snapshot)
+    /// Gives a connection back: to the longest waiter, else to the idle list.
+    /// A broken, expired or mid-transaction connection is closed instead (its
+    /// slot goes to the longest waiter); after ``close()`` every connection is.
+    public func release(_ connection: Connection) {
+        // No look at the socket here (acquire does that): a session the server
+        // ended while it was lent out shows in libpq's status already.
+        let reusable = connection.isReusableWithoutIO()
+        connection.markReturned()
+        let now = ContinuousClock.now
+        perform(state.withLock { $0.machine.release(connection, reusable: reusable, now: now) })
+    }
+
+    /// Drops a lent connection that turned out unusable.
+    func discard(_ connection: Connection, replaced: Bool) {
+        perform(state.withLock { $0.machine.discard(connection, replaced: replaced, now: .now) })
+    }
+
+    /// Runs what a transition asked for. Never called under the lock.
+    func perform(_ actions: Machine.Actions) {
+        if let connection = actions.close { retire(connection) }
+        if let (request, grant) = actions.wake { request.resume(returning: grant) }
+        if actions.closeCompleted { finishClose() }
+    }
+
+    /// Closes a connection the machine retired, then reports it closed.
+    func retire(_ connection: Connection) {
+        Task {
+            await connection.close()
+            let waiters = state.withLock { $0.closeWaiters(ifCompleted: $0.machine.connectionClosed()) }
+            for waiter in waiters { waiter.resume() }
         }
-        guard let waiter else { return }
-        waiter.continuation.resume(
-            throwing: PostgresError(
+    }
+
+    private func finishClose() {
+        let waiters = state.withLock { $0.closeWaiters(ifCompleted: true) }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func error(for failure: Machine.Failure) -> PostgresError {
+        switch failure {
+        case .closed: return .poolClosed()
+        case .timedOut:
+            let (inUse, waiting) = state.withLock { ($0.machine.inUse, $0.machine.waiters.count) }
+            return PostgresError(
                 code: .acquireTimeout,
                 message: "no connection became free within \(config.acquireTimeout.readable) "
-                    + "(pool size \(config.maxConnections): \(snapshot.inUse) in use, "
-                    + "\(snapshot.waiting + 1) waiting)"))
-    }
-
-    private func openConnection() async throws -> Connection {
-        let connection = try await Connection.connect(config, logger: logger, statistics: statistics)
-        state.withLock { $0.connectionsOpened += 1 }
-        return connection
-    }
-
-    private func isExpired(_ connection: Connection) -> Bool {
-        guard let maxLifetime = config.maxLifetime else { return false }
-        return ContinuousClock.now - connection.openedAt > maxLifetime
-    }
-
-    /// Drops a connection that was lent out but turned out unusable.
-    private func discard(_ connection: Connection, replaced: Bool) {
-        state.withLock {
-            $0.inUse -= 1
-            $0.open -= 1
-            $0.connectionsClosed += 1
-            if replaced { $0.connectionsReplaced += 1 }
+                    + "(pool size \(config.maxConnections): \(inUse) in use, \(waiting + 1) waiting)")
         }
-        Task { await connection.close() }
     }
 
     // MARK: - State
@@ -252,13 +243,21 @@ public final class ConnectionPool: Sendable {
     /// The pool's counters and sizes now.
     public var metrics: PoolMetrics {
         get async {
-            let snapshot = state.withLock { $0.snapshot }
+            let (machine, counters) = state.withLock {
+                (
+                    (
+                        open: $0.machine.open, idle: $0.machine.idle.count, inUse: $0.machine.inUse,
+                        waiting: $0.machine.waiters.count, connecting: $0.machine.connecting
+                    ),
+                    $0.machine.counters
+                )
+            }
             return PoolMetrics(
-                open: snapshot.open, idle: snapshot.idle, inUse: snapshot.inUse, waiting: snapshot.waiting,
-                connecting: snapshot.connecting, acquired: snapshot.acquired,
-                acquireTimeouts: snapshot.acquireTimeouts, connectionsOpened: snapshot.connectionsOpened,
-                connectionsClosed: snapshot.connectionsClosed, connectionsReplaced: snapshot.connectionsReplaced,
-                connectFailures: snapshot.connectFailures,
+                open: machine.open, idle: machine.idle, inUse: machine.inUse, waiting: machine.waiting,
+                connecting: machine.connecting, acquired: counters.acquired,
+                acquireTimeouts: counters.acquireTimeouts, connectionsOpened: counters.connectionsOpened,
+                connectionsClosed: counters.connectionsClosed, connectionsReplaced: counters.connectionsReplaced,
+                connectFailures: counters.connectFailures,
                 queries: statistics.queries.load(ordering: .relaxed),
                 slowQueries: statistics.slowQueries.load(ordering: .relaxed),
                 minConnections: config.minConnections, maxConnections: config.maxConnections)
@@ -266,213 +265,42 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Whether ``close()`` was called.
-    public var isClosed: Bool { state.withLock { $0.closed } }
+    public var isClosed: Bool { state.withLock { !$0.machine.isRunning } }
 
-    /// Stops lending, fails waiters, waits for the connections in use to come
-    /// back, then closes every connection.
+    /// Stops lending, fails waiters, waits for the connections in use and those
+    /// being opened to come back, then closes every connection. Always returns
+    /// once they are back, whatever state they come back in; calling it again
+    /// waits for the same end.
     ///
     /// ```swift
     /// await pool.close()
     /// ```
     public func close() async {
-        let waiters = state.withLock { state -> [Waiter] in
-            state.closed = true
-            let waiters = state.waiters.all
-            state.waiters = WaiterQueue()
-            return waiters
+        let (action, tasks) = state.withLock { state in
+            let action = state.machine.close()
+            let tasks = [state.timer, state.maintenance]
+            if action.stopTimer { state.timer = nil }
+            state.maintenance = nil
+            return (action, tasks)
         }
-        for waiter in waiters {
-            waiter.timeout?.cancel()
-            waiter.continuation.resume(throwing: PostgresError.poolClosed())
-        }
-        maintenance.withLock { $0?.cancel() }
+        // Cancelled outside the lock: a cancellation handler may run right here.
+        for task in tasks { task?.cancel() }
+        for waiter in action.failWaiters { waiter.resume(throwing: PostgresError.poolClosed()) }
+        for connection in action.closeConnections { retire(connection) }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state -> Bool in
-                if state.inUse == 0 { return true }
+                if state.machine.lifecycle == .closed { return true }
                 state.closeWaiters.append(continuation)
                 return false
             }
             if done { continuation.resume() }
         }
-        let idle = state.withLock { state -> [Idle] in
-            let idle = state.idle
-            state.idle = []
-            state.open -= idle.count
-            state.connectionsClosed += idle.count
-            return idle
-        }
-        for entry in idle { await entry.connection.close() }
     }
 
     // MARK: - Schemas created through this pool
 
     func isSchemaReady(_ schema: String) -> Bool { state.withLock { $0.readySchemas.contains(schema) } }
     func markSchemaReady(_ schema: String) { _ = state.withLock { $0.readySchemas.insert(schema) } }
-
-    // MARK: - Maintenance
-
-    private func startMaintenance() {
-        let interval = Self.maintenanceInterval(config)
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                guard (try? await Task.sleep(for: interval)) != nil else { return }
-                await self?.maintain()
-            }
-        }
-        maintenance.withLock { $0 = task }
-    }
-
-    static func maintenanceInterval(_ config: DatabaseConfig) -> Duration {
-        let limits = [config.idleTimeout, config.maxLifetime].compactMap { $0 }
-        let shortest = limits.min() ?? .seconds(30)
-        return min(max(shortest / 4, .milliseconds(100)), .seconds(30))
-    }
-
-    /// Closes idle connections past `idleTimeout` (above the minimum) or
-    /// `maxLifetime`, and tops the pool up to `minConnections`.
-    func maintain() async {
-        let now = ContinuousClock.now
-        let (expired, missing) = state.withLock { state -> ([Connection], Int) in
-            guard !state.closed else { return ([], 0) }
-            var expired: [Connection] = []
-            var kept: [Idle] = []
-            var open = state.open
-            for entry in state.idle {
-                let tooOld = config.maxLifetime.map { now - entry.connection.openedAt > $0 } ?? false
-                let idleTooLong =
-                    open > config.minConnections && (config.idleTimeout.map { now - entry.since > $0 } ?? false)
-                if tooOld || idleTooLong {
-                    expired.append(entry.connection)
-                    open -= 1
-                } else {
-                    kept.append(entry)
-                }
-            }
-            state.idle = kept
-            state.connectionsClosed += state.open - open
-            state.open = open
-            let missing = max(0, config.minConnections - state.open - state.connecting)
-            state.connecting += missing
-            return (expired, missing)
-        }
-        for connection in expired { await connection.close() }
-        for _ in 0..<missing {
-            do {
-                let connection = try await openConnection()
-                release(connection, opened: true)
-            } catch {
-                state.withLock {
-                    $0.connecting -= 1
-                    $0.connectFailures += 1
-                }
-                logger.warning("cannot open a connection to keep the pool's minimum", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
-    /// Adds a connection opened in the background, as if it had been lent and given back.
-    private func release(_ connection: Connection, opened: Bool) {
-        state.withLock {
-            $0.connecting -= 1
-            $0.open += 1
-            $0.inUse += 1
-        }
-        release(connection)
-    }
-}
-
-extension ConnectionPool {
-    struct Idle {
-        let connection: Connection
-        let since: ContinuousClock.Instant
-    }
-
-    struct Waiter {
-        let id: Int
-        let continuation: CheckedContinuation<Connection?, any Error>
-        let timeout: Task<Void, Never>?
-    }
-
-    /// First come, first served; removal by id for timeouts and cancellation.
-    struct WaiterQueue {
-        private var items: [Waiter] = []
-        private var head = 0
-
-        var count: Int { items.count - head }
-        var isEmpty: Bool { count == 0 }
-        var all: [Waiter] { Array(items[head...]) }
-
-        mutating func append(_ waiter: Waiter) { items.append(waiter) }
-
-        mutating func popFirst() -> Waiter? {
-            guard head < items.count else { return nil }
-            let waiter = items[head]
-            head += 1
-            if head > 64, head * 2 > items.count {
-                items.removeFirst(head)
-                head = 0
-            }
-            return waiter
-        }
-
-        mutating func remove(id: Int) -> Waiter? {
-            guard let index = items[head...].firstIndex(where: { $0.id == id }) else { return nil }
-            return items.remove(at: index)
-        }
-    }
-
-    enum Step {
-        case use(Connection)
-        case open
-        case wait
-        case fail(PostgresError)
-    }
-
-    struct State {
-        var idle: [Idle] = []
-        var open = 0
-        var inUse = 0
-        var connecting = 0
-        var waiters = WaiterQueue()
-        var nextWaiterID = 0
-        var closed = false
-        var closeWaiters: [CheckedContinuation<Void, Never>] = []
-        var readySchemas: Set<String> = []
-        var acquired = 0
-        var acquireTimeouts = 0
-        var connectionsOpened = 0
-        var connectionsClosed = 0
-        var connectionsReplaced = 0
-        var connectFailures = 0
-
-        mutating func nextStep(max: Int) -> Step {
-            if closed { return .fail(.poolClosed()) }
-            // Waiters go first: a newcomer must not overtake the line.
-            if waiters.isEmpty, let entry = idle.popLast() {
-                inUse += 1
-                acquired += 1
-                return .use(entry.connection)
-            }
-            if open + connecting < max {
-                connecting += 1
-                return .open
-            }
-            return .wait
-        }
-
-        struct Snapshot {
-            var open, idle, inUse, waiting, connecting, acquired, acquireTimeouts: Int
-            var connectionsOpened, connectionsClosed, connectionsReplaced, connectFailures: Int
-        }
-
-        var snapshot: Snapshot {
-            Snapshot(
-                open: open, idle: idle.count, inUse: inUse, waiting: waiters.count, connecting: connecting,
-                acquired: acquired, acquireTimeouts: acquireTimeouts, connectionsOpened: connectionsOpened,
-                connectionsClosed: connectionsClosed, connectionsReplaced: connectionsReplaced,
-                connectFailures: connectFailures)
-        }
-    }
 }
 
 extension PostgresError {
