@@ -74,8 +74,9 @@ struct MigratorDatabase: Sendable {
     }
 
     /// `pg_dump --schema-only` of the database, without the lines that differ from run to run.
-    func schemaDump() throws -> String {
-        let result = try Subprocess.run("pg_dump", ["--schema-only", "--no-owner", "-d", conninfo])
+    func schemaDump() async throws -> String {
+        let result = try Subprocess.run(
+            try await TestServer.program("pg_dump"), ["--schema-only", "--no-owner", "-d", conninfo])
         #expect(result.status == 0, "pg_dump failed: \(result.stderr)")
         // pg_dump 15.14+ guards the output with a random \restrict key.
         return result.stdout.split(separator: "\n", omittingEmptySubsequences: false)

@@ -94,7 +94,7 @@ public final actor Connection {
             PQfinish(connection)
             throw PostgresError(
                 code: .connectionFailed,
-                message: "cannot connect: " + message.trimmingTrailingNewlines())
+                message: "cannot connect: " + Redaction.scrub(message.trimmingTrailingNewlines(), keywords: keywords))
         }
         handle = connection
         cancelToken = CancelToken(connection: connection)
@@ -249,6 +249,7 @@ public final actor Connection {
     /// try await connection.execute(script: "CREATE TABLE a (id int); CREATE TABLE b (id int);")
     /// ```
     public func execute(script: String, file: String = #fileID, line: Int = #line) async throws {
+        try NULByte.check(script, file: file, line: line)
         let handle = try openHandle()
         try Task.checkCancellation()
         let token = cancelToken
@@ -462,11 +463,12 @@ public final actor Connection {
         error.file = file
         error.line = line
         if !binds.isEmpty { error.bindValues = binds.map(\.debugText) }
+        error.nameOverflowingIntegerBinds(binds)
         return error
     }
 
     nonisolated func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
-        let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
+        let message = Self.withoutSocketNoise(String(cString: PQerrorMessage(handle)))
         return PostgresError(code: code, message: message.isEmpty ? "the connection was lost" : message)
     }
 
@@ -482,6 +484,24 @@ public final actor Connection {
                 "slow query",
                 metadata: ["pg.duration": "\(elapsed)", "pg.query": "\(text.prefix(500))"])
         }
+    }
+}
+
+extension Connection {
+    /// libpq's message without the "invalid socket" (or "no connection to the server")
+    /// line it appends when a later call meets the already closed socket: the first
+    /// lines say what happened.
+    nonisolated static func withoutSocketNoise(_ message: String) -> String {
+        let noise: Set<String> = ["invalid socket", "no connection to the server"]
+        var lines = message.trimmingTrailingNewlines().split(separator: "\n", omittingEmptySubsequences: false)
+        while lines.count > 1, let last = lines.last, noise.contains(last.trimmingCharacters()) { lines.removeLast() }
+        return lines.joined(separator: "\n").trimmingTrailingNewlines()
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> String {
+        String(drop(while: { $0 == " " || $0 == "\t" })).trimmingTrailingNewlines()
     }
 }
 

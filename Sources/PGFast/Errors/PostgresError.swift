@@ -11,7 +11,9 @@
 ///     print(error.constraint ?? "")   // "users_email_key"
 /// }
 /// ```
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
+public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     /// What kind of failure this is; extensible without breaking `switch`-free matching.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Base: String, Sendable {
@@ -80,6 +82,32 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { description(includingBindValues: false) }
+
+    /// ``description`` with the severity and data type too; bind values stay hidden
+    /// (``description(includingBindValues:)`` is the one way to see them).
+    public var debugDescription: String {
+        var text = description(includingBindValues: false)
+        if let severity { text += "\nSEVERITY: \(severity)" }
+        if let dataType { text += "\nDATA TYPE: \(dataType)" }
+        return text
+    }
+
+    /// What `dump(error)` and `Mirror(reflecting:)` see: every public field, and only
+    /// the number of bind values, never the values.
+    public var customMirror: Mirror {
+        var children: [(label: String?, value: Any)] = [
+            ("code", code), ("sqlState", sqlState as Any), ("message", message),
+        ]
+        let optional: [(String, Any?)] = [
+            ("severity", severity), ("detail", detail), ("hint", hint), ("position", position),
+            ("context", context), ("schema", schema), ("table", table), ("column", column),
+            ("dataType", dataType), ("constraint", constraint), ("query", query),
+            ("sourceFile", sourceFile), ("sourceLine", sourceLine), ("file", file), ("line", line),
+            ("hiddenBindValues", bindValues?.count),
+        ]
+        for (label, value) in optional { if let value { children.append((label, value)) } }
+        return Mirror(self, children: children, displayStyle: .struct)
+    }
 
     /// The full report; bind values only when asked for.
     public func description(includingBindValues: Bool) -> String {

@@ -58,22 +58,29 @@ extension Migrator {
         }
     }
 
-    /// Runs `body` holding the module's advisory lock, waiting up to `lockTimeout`.
+    /// Runs `body` holding the module's session advisory lock, waiting up to `lockTimeout`.
+    ///
+    /// A session lock needs one server session throughout, which a transaction pooler
+    /// (PgBouncer) does not give: there this refuses, naming the pooler. ``up(to:force:)``
+    /// locks per transaction instead (``takeTransactionLock(on:)``).
     func withMigrationLock<R>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Database) async throws -> R
     ) async throws -> R {
         try await database.withConnection { db in
+            if try await isBehindPooler(on: db) {
+                throw MigrationError(
+                    code: .lockTimeout,
+                    message: "the connection goes through a transaction pooler (PgBouncer): the migrator's "
+                        + "session lock cannot be held there",
+                    hint: "roll back against the server directly, not through PgBouncer")
+            }
             let key = Self.lockKey(schema: db.schema ?? "public", module: module)
             try await db.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), false)")
             do {
                 try await db.execute("SELECT pg_advisory_lock(\(Self.lockClass), \(key))")
             } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
-                throw MigrationError(
-                    code: .lockTimeout,
-                    message: "another migrator of module \"\(module)\" held the lock for more than "
-                        + "\(lockTimeout.readable)",
-                    hint: "wait for it to finish, or raise the timeout (--timeout)")
+                throw lockTimeoutError()
             }
             try await db.execute("RESET lock_timeout")
             do {
@@ -86,6 +93,37 @@ extension Migrator {
                 throw error
             }
         }
+    }
+
+    /// Takes the module's lock for the current transaction (`pg_advisory_xact_lock`,
+    /// released by its commit or rollback), waiting up to `lockTimeout`. It conflicts
+    /// with the session lock of ``withMigrationLock(isolation:_:)`` (same key).
+    func takeTransactionLock(on tx: Database) async throws {
+        let key = Self.lockKey(schema: tx.schema ?? "public", module: module)
+        try await tx.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), true)")
+        do {
+            try await tx.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), \(key))")
+        } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+            throw lockTimeoutError()
+        }
+        try await tx.execute(script: "SET LOCAL lock_timeout TO DEFAULT")
+    }
+
+    private func lockTimeoutError() -> MigrationError {
+        MigrationError(
+            code: .lockTimeout,
+            message: "another migrator of module \"\(module)\" held the lock for more than "
+                + "\(lockTimeout.readable)",
+            hint: "wait for it to finish, or raise the timeout (--timeout)")
+    }
+
+    /// Whether `db`'s connection goes through a pooler such as PgBouncer: the backend
+    /// the server names differs from the one the connection was told at startup
+    /// (PgBouncer hands out its own cancel key).
+    func isBehindPooler(on db: Database) async throws -> Bool {
+        guard let connection = db.connection else { return false }
+        let serverPID = try await db.value("SELECT pg_backend_pid()", as: Int32.self)
+        return await serverPID != connection.backendPID
     }
 
     /// Advisory-lock class of migrators: "PGFM".
