@@ -16,8 +16,11 @@ enum TestServer {
     /// server's directory when it has one, else from `PATH`.
     static func program(_ name: String) async throws -> String {
         if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty { return name }
-        let beside = try await EmbeddedServer.shared().binariesDirectory + "/" + name
-        return FileManager.default.isExecutableFile(atPath: beside) ? beside : name
+        let directory = try await EmbeddedServer.shared().binariesDirectory
+        // The directory may hold links to the server programs only: look beside their targets too.
+        let linked = URL(filePath: directory + "/postgres").resolvingSymlinksInPath().deletingLastPathComponent().path
+        return [directory, linked].map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? name
     }
 
     /// A fresh database for one test, dropped afterwards.

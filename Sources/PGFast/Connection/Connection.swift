@@ -462,7 +462,10 @@ public final actor Connection {
         error.query = text
         error.file = file
         error.line = line
-        if !binds.isEmpty { error.bindValues = binds.map(\.debugText) }
+        if !binds.isEmpty {
+            error.bindValues = binds.map(\.debugText)
+            error.bindEchoes = binds.map { $0.bytes.flatMap { String(validating: $0, as: UTF8.self) } }
+        }
         error.nameOverflowingIntegerBinds(binds)
         return error
     }

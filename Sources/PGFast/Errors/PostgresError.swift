@@ -74,6 +74,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var line: Int?
     /// Bind values, kept out of ``description``: they may be secrets.
     var bindValues: [String]?
+    /// The binds as the server would quote them back (their UTF-8 text), to hide where
+    /// its message echoes one (`invalid input syntax for type integer: "…"`).
+    var bindEchoes: [String?]?
 
     public init(code: Code, message: String, sqlState: SQLState? = nil) {
         self.code = code
@@ -96,11 +99,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// the number of bind values, never the values.
     public var customMirror: Mirror {
         var children: [(label: String?, value: Any)] = [
-            ("code", code), ("sqlState", sqlState as Any), ("message", message),
+            ("code", code), ("sqlState", sqlState as Any), ("message", hidingEchoedBinds(message)),
         ]
         let optional: [(String, Any?)] = [
-            ("severity", severity), ("detail", detail), ("hint", hint), ("position", position),
-            ("context", context), ("schema", schema), ("table", table), ("column", column),
+            ("severity", severity), ("detail", detail.map(hidingEchoedBinds)), ("hint", hint.map(hidingEchoedBinds)),
+            ("position", position), ("context", context.map(hidingEchoedBinds)), ("schema", schema), ("table", table), ("column", column),
             ("dataType", dataType), ("constraint", constraint), ("query", query),
             ("sourceFile", sourceFile), ("sourceLine", sourceLine), ("file", file), ("line", line),
             ("hiddenBindValues", bindValues?.count),
@@ -111,13 +114,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
 
     /// The full report; bind values only when asked for.
     public func description(includingBindValues: Bool) -> String {
+        let shown = { (text: String) in includingBindValues ? text : hidingEchoedBinds(text) }
         var text = "PostgresError.\(code)"
         if let sqlState { text += " \(sqlState)" }
         if let sourceFile { text += " at \(sourceFile):\(sourceLine ?? 1)" }
-        text += ": \(message)"
-        if let detail { text += "\nDETAIL: \(detail)" }
-        if let hint { text += "\nHINT: \(hint)" }
-        if let context { text += "\nCONTEXT: \(context)" }
+        text += ": \(shown(message))"
+        if let detail { text += "\nDETAIL: \(shown(detail))" }
+        if let hint { text += "\nHINT: \(shown(hint))" }
+        if let context { text += "\nCONTEXT: \(shown(context))" }
         var location: [String] = []
         if let schema { location.append("schema \(schema)") }
         if let table { location.append("table \(table)") }
@@ -142,6 +146,19 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
 }
 
 extension PostgresError {
+    /// `text` with each bind value the server quoted back (`"value"`, `(value)`) shown as
+    /// its `$n`: the error still says which parameter was wrong, not what it held.
+    func hidingEchoedBinds(_ text: String) -> String {
+        guard let bindEchoes else { return text }
+        var result = text
+        for (index, echo) in bindEchoes.enumerated() {
+            guard let echo, !echo.isEmpty else { continue }
+            result = result.replacingAll("\"\(echo)\"", with: "\"$\(index + 1)\"")
+                .replacingAll("(\(echo))", with: "($\(index + 1))")
+        }
+        return result
+    }
+
     static func decoding(_ message: String) -> PostgresError {
         PostgresError(code: .decoding, message: message)
     }
