@@ -197,10 +197,14 @@ struct SecretRedactionTests {
             malformed.map { (["schema", "status", "--database-url", $0], [:]) }
             + forms.map { (["schema", "up", "--database-url", $0.text, "--migrations", directory.path], [:]) }
             + [
-                (["schema", "up", "--database-url", withoutPassword, "--migrations", directory.path],
-                 ["PGPASSWORD": Self.password]),
-                (["schema", "status", "--database-url", withoutPassword, "--migrations", directory.path],
-                 ["PGPASSWORD": Self.wrongPassword]),
+                (
+                    ["schema", "up", "--database-url", withoutPassword, "--migrations", directory.path],
+                    ["PGPASSWORD": Self.password]
+                ),
+                (
+                    ["schema", "status", "--database-url", withoutPassword, "--migrations", directory.path],
+                    ["PGPASSWORD": Self.wrongPassword]
+                ),
                 (["schema", "up", "--migrations", directory.path], ["DATABASE_URL": forms[0].text]),
                 (["schema", "up", "--migrations", directory.path], ["DATABASE_URL": malformed[0]]),
             ]

@@ -59,7 +59,8 @@ struct ConnectionFailureMessageTests {
 
     @Test func socketNoiseIsDroppedFromLibpqMessages() {
         #expect(
-            Connection.withoutSocketNoise("server closed the connection unexpectedly\n\tThis probably means…\ninvalid socket\n")
+            Connection.withoutSocketNoise(
+                "server closed the connection unexpectedly\n\tThis probably means…\ninvalid socket\n")
                 == "server closed the connection unexpectedly\n\tThis probably means…")
         #expect(Connection.withoutSocketNoise("invalid socket\n") == "invalid socket")
         #expect(NoticeSink.level(severity: "FATAL") == .error)

@@ -176,3 +176,23 @@ extension TestFixtures {
         return copy
     }
 }
+
+extension TestFixtures {
+    /// A set whose migrations fail when run twice (plain CREATE TABLE), each recording
+    /// its version in `runs`: for concurrent migrators, which must apply each once.
+    static func countingMigrations(_ count: Int) throws -> URL {
+        let directory = try temporaryDirectory()
+        var files = [
+            "20250101000000_runs_up.sql": "CREATE TABLE runs (version text NOT NULL);\n"
+                + "INSERT INTO runs VALUES ('20250101000000');\n"
+        ]
+        for index in 1..<count {
+            let version = String(format: "202501010%05d", index)
+            files["\(version)_step\(index)_up.sql"] =
+                "CREATE TABLE step\(index) (id int);\nINSERT INTO runs VALUES ('\(version)');\n"
+                + "SELECT pg_sleep(0.01);\n"
+        }
+        try write(files, in: directory)
+        return directory
+    }
+}

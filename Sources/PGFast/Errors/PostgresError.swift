@@ -103,7 +103,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         ]
         let optional: [(String, Any?)] = [
             ("severity", severity), ("detail", detail.map(hidingEchoedBinds)), ("hint", hint.map(hidingEchoedBinds)),
-            ("position", position), ("context", context.map(hidingEchoedBinds)), ("schema", schema), ("table", table), ("column", column),
+            ("position", position), ("context", context.map(hidingEchoedBinds)), ("schema", schema), ("table", table),
+            ("column", column),
             ("dataType", dataType), ("constraint", constraint), ("query", query),
             ("sourceFile", sourceFile), ("sourceLine", sourceLine), ("file", file), ("line", line),
             ("hiddenBindValues", bindValues?.count),

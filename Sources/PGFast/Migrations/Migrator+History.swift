@@ -75,14 +75,7 @@ extension Migrator {
                         + "session lock cannot be held there",
                     hint: "roll back against the server directly, not through PgBouncer")
             }
-            let key = Self.lockKey(schema: db.schema ?? "public", module: module)
-            try await db.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), false)")
-            do {
-                try await db.execute("SELECT pg_advisory_lock(\(Self.lockClass), \(key))")
-            } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
-                throw lockTimeoutError()
-            }
-            try await db.execute("RESET lock_timeout")
+            let key = try await takeLock(.session, on: db)
             do {
                 let result = try await body(db)
                 try await db.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(key))")
@@ -99,22 +92,29 @@ extension Migrator {
     /// released by its commit or rollback), waiting up to `lockTimeout`. It conflicts
     /// with the session lock of ``withMigrationLock(isolation:_:)`` (same key).
     func takeTransactionLock(on tx: Database) async throws {
-        let key = Self.lockKey(schema: tx.schema ?? "public", module: module)
-        try await tx.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), true)")
-        do {
-            try await tx.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), \(key))")
-        } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
-            throw lockTimeoutError()
-        }
-        try await tx.execute(script: "SET LOCAL lock_timeout TO DEFAULT")
+        _ = try await takeLock(.transaction, on: tx)
     }
 
-    private func lockTimeoutError() -> MigrationError {
-        MigrationError(
-            code: .lockTimeout,
-            message: "another migrator of module \"\(module)\" held the lock for more than "
-                + "\(lockTimeout.readable)",
-            hint: "wait for it to finish, or raise the timeout (--timeout)")
+    private enum LockScope { case session, transaction }
+
+    /// Waits up to `lockTimeout` for the module's advisory lock, then restores the
+    /// connection's `lock_timeout`; returns the lock's key.
+    private func takeLock(_ scope: LockScope, on db: Database) async throws -> Int32 {
+        let key = Self.lockKey(schema: db.schema ?? "public", module: module)
+        let local = scope == .transaction
+        try await db.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), \(local))")
+        do {
+            let function = local ? "pg_advisory_xact_lock" : "pg_advisory_lock"
+            try await db.execute("SELECT \(unsafeRaw: function)(\(Self.lockClass), \(key))")
+        } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+            throw MigrationError(
+                code: .lockTimeout,
+                message: "another migrator of module \"\(module)\" held the lock for more than "
+                    + "\(lockTimeout.readable)",
+                hint: "wait for it to finish, or raise the timeout (--timeout)")
+        }
+        try await db.execute(script: local ? "SET LOCAL lock_timeout TO DEFAULT" : "RESET lock_timeout")
+        return key
     }
 
     /// Whether `db`'s connection goes through a pooler such as PgBouncer: the backend

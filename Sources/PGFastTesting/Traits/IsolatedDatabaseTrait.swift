@@ -74,7 +74,9 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
     static func reportKept(test: Test, name: String, url: String, failed: Bool) {
         let outcome = failed ? "failed" : "passed (PGFAST_KEEP_DATABASES=all)"
         FileHandle.standardError.write(
-            Data("pgfast: test \(test.name) \(outcome); its database \(name) is kept: \(DatabaseConfig.redacted(url))\n".utf8))
+            Data(
+                "pgfast: test \(test.name) \(outcome); its database \(name) is kept: \(DatabaseConfig.redacted(url))\n"
+                    .utf8))
         Attachment.record(url, named: "pgfast-database-url.txt")
     }
 }
