@@ -57,6 +57,47 @@ struct ConnectionFailureMessageTests {
         await admin.close()
     }
 
+    @Test func aSessionKilledMidStatementSaysSoWithoutSocketNoise() async throws {
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            let admin = try await Connection.connect(config)
+            var pooled = config
+            pooled.minConnections = 1
+            pooled.maxConnections = 1
+            try await Database.connect(pooled) { (db: Database) async throws in
+                // The pooled (leased) path and a pinned connection's thread.
+                for pinned in [false, true] {
+                    let marker = "pgfast_killed_\(pinned)"
+                    let statement = "SELECT pg_sleep(60), '\(marker)'"
+                    let victim = Task {
+                        if pinned {
+                            try await db.withConnection { try await $0.execute(SQL(unsafeRaw: statement)) }
+                        } else {
+                            try await db.execute(SQL(unsafeRaw: statement))
+                        }
+                    }
+                    var killed = false
+                    for _ in 0..<1000 where !killed {
+                        killed = try await admin.value(
+                            """
+                            SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity
+                            WHERE query = \(statement) AND state = 'active'
+                            """, as: Bool.self)
+                        if !killed { try await Task.sleep(for: .milliseconds(10)) }
+                    }
+                    #expect(killed)
+                    let outcome = await victim.result
+                    let error = #expect(throws: PostgresError.self) { try outcome.get() }
+                    #expect(error?.message.contains("invalid socket") == false, "\(error?.message ?? "")")
+                    #expect(error?.code == .connectionClosed)
+                    #expect(error?.message.hasPrefix("server closed the connection") == true, "\(error?.message ?? "")")
+                }
+                // The pool replaced the broken connection.
+                #expect(try await db.value("SELECT \(1)::int4", as: Int.self) == 1)
+            }
+            await admin.close()
+        }
+    }
+
     @Test func socketNoiseIsDroppedFromLibpqMessages() {
         #expect(
             Connection.withoutSocketNoise(

@@ -444,7 +444,7 @@ public final actor Connection {
         let broken = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
         let message =
             field("M")
-            ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
+            ?? Self.withoutSocketNoise(String(cString: PQresultErrorMessage(result)))
         var error = PostgresError(
             code: sqlState == nil || broken ? .connectionClosed : .server, message: message,
             sqlState: sqlState)
