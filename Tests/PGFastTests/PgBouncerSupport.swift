@@ -1,8 +1,12 @@
 import Foundation
-import PGFast
 import Testing
 
+@testable import PGFast
 @testable import PGFastTesting
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A PgBouncer in transaction mode in front of the embedded server, started by the tests
 /// themselves on a free loopback port (`pool_mode = transaction`, trust auth against the
@@ -81,21 +85,36 @@ enum PgBouncer {
             arguments = ["-u", account] + arguments
         }
         // Started in the foreground but never waited for: it outlives this process (the
-        // next test process reuses it through the port file). Its output goes to the log
-        // file, not to pipes.
-        let process = Process()
-        process.executableURL = URL(filePath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // next test process reuses it through the port file). posix_spawn with an empty
+        // signal mask, so SIGTERM stops it (the test process blocks signals in its threads);
+        // its output goes to the log file.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(
+                &actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        var pid: pid_t = 0
+        let spawned = withCStringArray([executable] + arguments) { argv in
+            let arguments = UnsafeMutableRawPointer(mutating: argv).assumingMemoryBound(
+                to: UnsafeMutablePointer<CChar>?.self)
+            return posix_spawn(&pid, executable, &actions, &attributes, arguments, environ)
+        }
+        guard spawned == 0 else { throw BouncerError(message: "cannot start \(executable): errno \(spawned)") }
         for _ in 0..<200 {
             if await answers(port: port, user: server.user) {
                 try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
                 return port
             }
-            guard process.isRunning else { break }
+            guard kill(pid, 0) == 0 else { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         let log = (try? String(contentsOfFile: directory + "/pgbouncer.log", encoding: .utf8)) ?? ""
