@@ -44,14 +44,13 @@ struct SchemaCommand: AsyncParsableCommand {
                     "--layout '\(layout)' is not a layout; use one of "
                         + MigrationSet.Style.all.map(\.description).joined(separator: ", "))
             }
-            if let timeout, !(timeout > 0) {
-                throw ValidationError("--timeout must be a positive number of seconds, not \(timeout)")
-            }
+            if let timeout { try NumericOption.checkSeconds(timeout, option: "--timeout") }
             if let databaseURL {
                 do {
                     _ = try DatabaseConfig(url: databaseURL)
                 } catch {
-                    throw ValidationError("--database-url '\(databaseURL)' is not a PostgreSQL URL: \(error)")
+                    // The error shows the URL redacted; the raw text may hold a password.
+                    throw ValidationError("--database-url is not a PostgreSQL URL or conninfo string: \(error)")
                 }
             }
         }
@@ -83,7 +82,7 @@ struct SchemaCommand: AsyncParsableCommand {
             config.maxConnections = 2
             return try await Database.connect(config, schema: schema) { db in
                 var migrator = Migrator(database: db, migrations: set, module: module)
-                if let timeout { migrator.lockTimeout = .milliseconds(Int64(timeout * 1000)) }
+                if let timeout { migrator.lockTimeout = NumericOption.duration(seconds: timeout) }
                 return try await body(migrator)
             }
         }
@@ -213,7 +212,7 @@ struct SchemaCommand: AsyncParsableCommand {
 
         func validate() throws {
             if steps != nil && version != nil { throw ValidationError("use --steps or --target, not both") }
-            if let steps, steps < 1 { throw ValidationError("--steps must be 1 or more") }
+            if let steps { try NumericOption.checkCount(steps, option: "--steps") }
         }
 
         func run() async throws {

@@ -5,25 +5,8 @@ import Testing
 
 @Suite("Migrator: concurrency and modules")
 struct MigratorConcurrencyTests {
-    /// A set whose migrations fail when run twice (plain CREATE TABLE, INSERT counted).
-    private func countingSet(_ count: Int) throws -> URL {
-        let directory = try TestFixtures.temporaryDirectory()
-        var files = [
-            "20250101000000_runs_up.sql": "CREATE TABLE runs (version text NOT NULL);\n"
-                + "INSERT INTO runs VALUES ('20250101000000');\n"
-        ]
-        for index in 1..<count {
-            let version = String(format: "202501010%05d", index)
-            files["\(version)_step\(index)_up.sql"] =
-                "CREATE TABLE step\(index) (id int);\nINSERT INTO runs VALUES ('\(version)');\n"
-                + "SELECT pg_sleep(0.01);\n"
-        }
-        try TestFixtures.write(files, in: directory)
-        return directory
-    }
-
     @Test func fourMigratorTasksApplyEachMigrationOnce() async throws {
-        let directory = try countingSet(12)
+        let directory = try TestFixtures.countingMigrations(12)
         defer { try? FileManager.default.removeItem(at: directory) }
         try await MigratorDatabase.with { database in
             // Four migrators, each with its own pool, as four app instances would have.

@@ -125,7 +125,7 @@ struct MigratorDownTests {
             try await migrator.up()
             let shop = database.migrator(urls: [shopDirectory()], schema: "shop", module: "shop")
             try await shop.up()
-            let first = try database.schemaDump()
+            let first = try await database.schemaDump()
             #expect(first.contains("CREATE TABLE billing.invoices"))
             // Unqualified names land on the search path; only the history goes to the module's schema.
             #expect(first.contains("CREATE TABLE public.orders"))
@@ -133,13 +133,13 @@ struct MigratorDownTests {
 
             try await migrator.down(steps: 3)
             try await shop.down(steps: 3)
-            let empty = try database.schemaDump()
+            let empty = try await database.schemaDump()
             #expect(!empty.contains("billing."))
             #expect(!empty.contains("public.orders"))
 
             try await migrator.up()
             try await shop.up()
-            let second = try database.schemaDump()
+            let second = try await database.schemaDump()
             #expect(second == first, "differences: \(MigratorDatabase.lineDifferences(first, second))")
         }
     }

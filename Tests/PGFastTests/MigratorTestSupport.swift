@@ -74,8 +74,9 @@ struct MigratorDatabase: Sendable {
     }
 
     /// `pg_dump --schema-only` of the database, without the lines that differ from run to run.
-    func schemaDump() throws -> String {
-        let result = try Subprocess.run("pg_dump", ["--schema-only", "--no-owner", "-d", conninfo])
+    func schemaDump() async throws -> String {
+        let result = try Subprocess.run(
+            try await TestServer.program("pg_dump"), ["--schema-only", "--no-owner", "-d", conninfo])
         #expect(result.status == 0, "pg_dump failed: \(result.stderr)")
         // pg_dump 15.14+ guards the output with a random \restrict key.
         return result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -173,5 +174,25 @@ extension TestFixtures {
         let copy = directory.appending(path: name)
         try FileManager.default.copyItem(at: url("migrations/\(name)"), to: copy)
         return copy
+    }
+}
+
+extension TestFixtures {
+    /// A set whose migrations fail when run twice (plain CREATE TABLE), each recording
+    /// its version in `runs`: for concurrent migrators, which must apply each once.
+    static func countingMigrations(_ count: Int) throws -> URL {
+        let directory = try temporaryDirectory()
+        var files = [
+            "20250101000000_runs_up.sql": "CREATE TABLE runs (version text NOT NULL);\n"
+                + "INSERT INTO runs VALUES ('20250101000000');\n"
+        ]
+        for index in 1..<count {
+            let version = String(format: "202501010%05d", index)
+            files["\(version)_step\(index)_up.sql"] =
+                "CREATE TABLE step\(index) (id int);\nINSERT INTO runs VALUES ('\(version)');\n"
+                + "SELECT pg_sleep(0.01);\n"
+        }
+        try write(files, in: directory)
+        return directory
     }
 }

@@ -12,6 +12,17 @@ enum TestServer {
         return try DatabaseConfig(url: try await EmbeddedServer.shared().socketURL)
     }
 
+    /// A client program (`pg_dump`, `psql`) of the server's own version: from the embedded
+    /// server's directory when it has one, else from `PATH`.
+    static func program(_ name: String) async throws -> String {
+        if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty { return name }
+        let directory = try await EmbeddedServer.shared().binariesDirectory
+        // The directory may hold links to the server programs only: look beside their targets too.
+        let linked = URL(filePath: directory + "/postgres").resolvingSymlinksInPath().deletingLastPathComponent().path
+        return [directory, linked].map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? name
+    }
+
     /// A fresh database for one test, dropped afterwards.
     static func withDatabase<R>(
         _ body: (DatabaseConfig) async throws -> R

@@ -13,7 +13,9 @@ import Foundation
 /// config.statementTimeout = .seconds(60)
 /// let db = try await Database.connect(config)
 /// ```
-public struct DatabaseConfig: Sendable, CustomStringConvertible {
+public struct DatabaseConfig: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     /// libpq connection keywords given explicitly (URL or conninfo), in order.
     public private(set) var parameters: [(key: String, value: String)]
 
@@ -133,12 +135,44 @@ public struct DatabaseConfig: Sendable, CustomStringConvertible {
         return keywords
     }
 
-    /// The configuration as a URL-like line with the password replaced by `***`.
+    /// The configuration as a conninfo-like line with every password replaced by `***`.
     public var description: String {
-        let shown = parameters.map { key, value in
-            key == "password" ? "password=***" : "\(key)=\(value)"
+        "DatabaseConfig(\(shownParameters.joined(separator: " ")), pool \(minConnections)...\(maxConnections))"
+    }
+
+    /// ``description`` and the pool's settings; still no password.
+    public var debugDescription: String {
+        var text = description
+        text += ", acquireTimeout \(acquireTimeout), connectTimeout \(connectTimeout)"
+        if let statementTimeout { text += ", statementTimeout \(statementTimeout)" }
+        if let lockTimeout { text += ", lockTimeout \(lockTimeout)" }
+        if let applicationName { text += ", applicationName \(applicationName)" }
+        if !serverSettings.isEmpty { text += ", serverSettings \(serverSettings.keys.sorted())" }
+        return text
+    }
+
+    /// What `dump(config)` and `Mirror(reflecting:)` see: the parameters with secrets
+    /// masked, never the stored values.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "parameters": shownParameters,
+                "minConnections": minConnections,
+                "maxConnections": maxConnections,
+                "acquireTimeout": acquireTimeout,
+                "connectTimeout": connectTimeout,
+                "statementTimeout": statementTimeout as Any,
+                "applicationName": applicationName as Any,
+            ], displayStyle: .struct)
+    }
+
+    /// `key=value` per explicit parameter, secrets masked (also inside values such as a
+    /// `replication` or `options` string that quotes a conninfo).
+    private var shownParameters: [String] {
+        parameters.map { key, value in
+            Redaction.isSecret(key) ? "\(key)=\(Redaction.mask)" : Redaction.redact("\(key)=\(value)")
         }
-        return "DatabaseConfig(\(shown.joined(separator: " ")), pool \(minConnections)...\(maxConnections))"
     }
 
     private static func parse(_ text: String) throws -> [(key: String, value: String)] {
@@ -149,7 +183,7 @@ public struct DatabaseConfig: Sendable, CustomStringConvertible {
             throw PostgresError(
                 code: .invalidConfiguration,
                 message: "malformed connection string \(redacted(text)): "
-                    + reason.trimmingCharacters(in: .whitespacesAndNewlines))
+                    + Redaction.scrub(reason.trimmingCharacters(in: .whitespacesAndNewlines), secretsOf: text))
         }
         defer { PQconninfoFree(options) }
         var parameters: [(key: String, value: String)] = []
@@ -163,30 +197,29 @@ public struct DatabaseConfig: Sendable, CustomStringConvertible {
         return parameters
     }
 
-    /// A connection string with any password hidden, for error messages.
-    static func redacted(_ text: String) -> String {
-        if text.contains("://"), let at = text.lastIndex(of: "@"),
-            let scheme = text.range(of: "://"), scheme.upperBound < at
-        {
-            let userInfo = text[scheme.upperBound..<at]
-            if let colon = userInfo.firstIndex(of: ":") {
-                return String(text[..<colon]) + ":***" + String(text[at...])
-            }
-            return text
-        }
-        guard let range = text.range(of: "password") else { return text }
-        let rest = text[range.upperBound...].drop(while: { $0 == " " || $0 == "=" })
-        let end = rest.firstIndex(of: " ") ?? rest.endIndex
-        return String(text[..<range.upperBound]) + "=***" + String(rest[end...])
+    /// `text` (a URL or conninfo string) with every password hidden: what every message,
+    /// description and log line of PGFast shows of a connection string.
+    ///
+    /// ```swift
+    /// DatabaseConfig.redacted("postgres://app:s3cret@db/app?sslpassword=x")
+    /// // "postgres://app:***@db/app?sslpassword=***"
+    /// ```
+    public static func redacted(_ text: String) -> String {
+        Redaction.redact(text)
     }
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded up so a non-zero timeout never becomes 0 (off).
+    /// Whole milliseconds, rounded up so a non-zero timeout never becomes 0 (off);
+    /// saturating, so an absurd duration is refused by the server instead of trapping here.
     var milliseconds: Int64 {
         let (seconds, attoseconds) = components
-        let millis = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return attoseconds % 1_000_000_000_000_000 > 0 ? millis + 1 : millis
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let millis = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        if millis.overflow { return .max }
+        return attoseconds % 1_000_000_000_000_000 > 0 && millis.partialValue < .max
+            ? millis.partialValue + 1 : millis.partialValue
     }
 }
 

@@ -11,6 +11,7 @@ extension Connection {
     public func copy(_ statement: String, data: String, file: String = #fileID, line: Int = #line) async throws
         -> Int
     {
+        try NULByte.check(statement, file: file, line: line)
         let handle = try openHandle()
         let result = try await self.statement(statement) { handle in runCopy(handle, statement, data) }
         let checked = try check(result, handle: handle, text: statement, binds: [], file: file, line: line)

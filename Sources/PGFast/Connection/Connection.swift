@@ -98,7 +98,7 @@ public final actor Connection {
             PQfinish(connection)
             throw PostgresError(
                 code: .connectionFailed,
-                message: "cannot connect: " + message.trimmingTrailingNewlines())
+                message: "cannot connect: " + Redaction.scrub(message.trimmingTrailingNewlines(), keywords: keywords))
         }
         handle = connection
         cancelToken = CancelToken(connection: connection)
@@ -243,6 +243,7 @@ public final actor Connection {
     /// try await connection.execute(script: "CREATE TABLE a (id int); CREATE TABLE b (id int);")
     /// ```
     public func execute(script: String, file: String = #fileID, line: Int = #line) async throws {
+        try NULByte.check(script, file: file, line: line)
         let handle = try openHandle()
         let result = try await statement(script) { handle in PQexec(handle, script) }
         let checked = try check(result, handle: handle, text: script, binds: [], file: file, line: line)
@@ -420,7 +421,7 @@ public final actor Connection {
         let broken = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
         let message =
             field("M")
-            ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines()
+            ?? Self.withoutSocketNoise(String(cString: PQresultErrorMessage(result)))
         var error = PostgresError(
             code: sqlState == nil || broken ? .connectionClosed : .server, message: message,
             sqlState: sqlState)
@@ -438,12 +439,16 @@ public final actor Connection {
         error.query = text
         error.file = file
         error.line = line
-        if !binds.isEmpty { error.bindValues = binds.map(\.debugText) }
+        if !binds.isEmpty {
+            error.bindValues = binds.map(\.debugText)
+            error.bindEchoes = binds.map { $0.bytes.flatMap { String(validating: $0, as: UTF8.self) } }
+        }
+        error.nameOverflowingIntegerBinds(binds)
         return error
     }
 
     nonisolated func connectionError(_ handle: OpaquePointer, code: PostgresError.Code) -> PostgresError {
-        let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
+        let message = Self.withoutSocketNoise(String(cString: PQerrorMessage(handle)))
         return PostgresError(code: code, message: message.isEmpty ? "the connection was lost" : message)
     }
 

@@ -31,7 +31,17 @@ final class NoticeSink: Sendable {
         if let code = field("C") { metadata["pg.sqlstate"] = "\(code)" }
         if let detail = field("D") { metadata["pg.detail"] = "\(detail)" }
         if let hint = field("H") { metadata["pg.hint"] = "\(hint)" }
-        let level: Logger.Level = severity == "WARNING" ? .warning : (severity == "DEBUG" ? .debug : .info)
-        logger.log(level: level, "\(message)", metadata: metadata)
+        logger.log(level: Self.level(severity: severity), "\(message)", metadata: metadata)
+    }
+
+    /// A server that ends the session (FATAL, PANIC) or reports an error outside a
+    /// statement says so as a notice: that is an error in the log, not chatter.
+    static func level(severity: String) -> Logger.Level {
+        switch severity {
+        case "FATAL", "PANIC", "ERROR": .error
+        case "WARNING": .warning
+        case "DEBUG": .debug
+        default: .info
+        }
     }
 }

@@ -11,7 +11,9 @@
 ///     print(error.constraint ?? "")   // "users_email_key"
 /// }
 /// ```
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
+public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     /// What kind of failure this is; extensible without breaking `switch`-free matching.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Base: String, Sendable {
@@ -72,6 +74,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var line: Int?
     /// Bind values, kept out of ``description``: they may be secrets.
     var bindValues: [String]?
+    /// The binds as the server would quote them back (their UTF-8 text), to hide where
+    /// its message echoes one (`invalid input syntax for type integer: "…"`).
+    var bindEchoes: [String?]?
 
     public init(code: Code, message: String, sqlState: SQLState? = nil) {
         self.code = code
@@ -81,15 +86,43 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { description(includingBindValues: false) }
 
+    /// ``description`` with the severity and data type too; bind values stay hidden
+    /// (``description(includingBindValues:)`` is the one way to see them).
+    public var debugDescription: String {
+        var text = description(includingBindValues: false)
+        if let severity { text += "\nSEVERITY: \(severity)" }
+        if let dataType { text += "\nDATA TYPE: \(dataType)" }
+        return text
+    }
+
+    /// What `dump(error)` and `Mirror(reflecting:)` see: every public field, and only
+    /// the number of bind values, never the values.
+    public var customMirror: Mirror {
+        var children: [(label: String?, value: Any)] = [
+            ("code", code), ("sqlState", sqlState as Any), ("message", hidingEchoedBinds(message)),
+        ]
+        let optional: [(String, Any?)] = [
+            ("severity", severity), ("detail", detail.map(hidingEchoedBinds)), ("hint", hint.map(hidingEchoedBinds)),
+            ("position", position), ("context", context.map(hidingEchoedBinds)), ("schema", schema), ("table", table),
+            ("column", column),
+            ("dataType", dataType), ("constraint", constraint), ("query", query),
+            ("sourceFile", sourceFile), ("sourceLine", sourceLine), ("file", file), ("line", line),
+            ("hiddenBindValues", bindValues?.count),
+        ]
+        for (label, value) in optional { if let value { children.append((label, value)) } }
+        return Mirror(self, children: children, displayStyle: .struct)
+    }
+
     /// The full report; bind values only when asked for.
     public func description(includingBindValues: Bool) -> String {
+        let shown = { (text: String) in includingBindValues ? text : hidingEchoedBinds(text) }
         var text = "PostgresError.\(code)"
         if let sqlState { text += " \(sqlState)" }
         if let sourceFile { text += " at \(sourceFile):\(sourceLine ?? 1)" }
-        text += ": \(message)"
-        if let detail { text += "\nDETAIL: \(detail)" }
-        if let hint { text += "\nHINT: \(hint)" }
-        if let context { text += "\nCONTEXT: \(context)" }
+        text += ": \(shown(message))"
+        if let detail { text += "\nDETAIL: \(shown(detail))" }
+        if let hint { text += "\nHINT: \(shown(hint))" }
+        if let context { text += "\nCONTEXT: \(shown(context))" }
         var location: [String] = []
         if let schema { location.append("schema \(schema)") }
         if let table { location.append("table \(table)") }
@@ -114,6 +147,19 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 }
 
 extension PostgresError {
+    /// `text` with each bind value the server quoted back (`"value"`, `(value)`) shown as
+    /// its `$n`: the error still says which parameter was wrong, not what it held.
+    func hidingEchoedBinds(_ text: String) -> String {
+        guard let bindEchoes else { return text }
+        var result = text
+        for (index, echo) in bindEchoes.enumerated() {
+            guard let echo, !echo.isEmpty else { continue }
+            result = result.replacingAll("\"\(echo)\"", with: "\"$\(index + 1)\"")
+                .replacingAll("(\(echo))", with: "($\(index + 1))")
+        }
+        return result
+    }
+
     static func decoding(_ message: String) -> PostgresError {
         PostgresError(code: .decoding, message: message)
     }

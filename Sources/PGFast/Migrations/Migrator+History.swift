@@ -58,24 +58,24 @@ extension Migrator {
         }
     }
 
-    /// Runs `body` holding the module's advisory lock, waiting up to `lockTimeout`.
+    /// Runs `body` holding the module's session advisory lock, waiting up to `lockTimeout`.
+    ///
+    /// A session lock needs one server session throughout, which a transaction pooler
+    /// (PgBouncer) does not give: there this refuses, naming the pooler. ``up(to:force:)``
+    /// locks per transaction instead (``takeTransactionLock(on:)``).
     func withMigrationLock<R>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Database) async throws -> R
     ) async throws -> R {
         try await database.withConnection { db in
-            let key = Self.lockKey(schema: db.schema ?? "public", module: module)
-            try await db.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), false)")
-            do {
-                try await db.execute("SELECT pg_advisory_lock(\(Self.lockClass), \(key))")
-            } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+            if try await isBehindPooler(on: db) {
                 throw MigrationError(
                     code: .lockTimeout,
-                    message: "another migrator of module \"\(module)\" held the lock for more than "
-                        + "\(lockTimeout.readable)",
-                    hint: "wait for it to finish, or raise the timeout (--timeout)")
+                    message: "the connection goes through a transaction pooler (PgBouncer): the migrator's "
+                        + "session lock cannot be held there",
+                    hint: "roll back against the server directly, not through PgBouncer")
             }
-            try await db.execute("RESET lock_timeout")
+            let key = try await takeLock(.session, on: db)
             do {
                 let result = try await body(db)
                 try await db.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(key))")
@@ -86,6 +86,44 @@ extension Migrator {
                 throw error
             }
         }
+    }
+
+    /// Takes the module's lock for the current transaction (`pg_advisory_xact_lock`,
+    /// released by its commit or rollback), waiting up to `lockTimeout`. It conflicts
+    /// with the session lock of ``withMigrationLock(isolation:_:)`` (same key).
+    func takeTransactionLock(on tx: Database) async throws {
+        _ = try await takeLock(.transaction, on: tx)
+    }
+
+    private enum LockScope { case session, transaction }
+
+    /// Waits up to `lockTimeout` for the module's advisory lock, then restores the
+    /// connection's `lock_timeout`; returns the lock's key.
+    private func takeLock(_ scope: LockScope, on db: Database) async throws -> Int32 {
+        let key = Self.lockKey(schema: db.schema ?? "public", module: module)
+        let local = scope == .transaction
+        try await db.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), \(local))")
+        do {
+            let function = local ? "pg_advisory_xact_lock" : "pg_advisory_lock"
+            try await db.execute("SELECT \(unsafeRaw: function)(\(Self.lockClass), \(key))")
+        } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+            throw MigrationError(
+                code: .lockTimeout,
+                message: "another migrator of module \"\(module)\" held the lock for more than "
+                    + "\(lockTimeout.readable)",
+                hint: "wait for it to finish, or raise the timeout (--timeout)")
+        }
+        try await db.execute(script: local ? "SET LOCAL lock_timeout TO DEFAULT" : "RESET lock_timeout")
+        return key
+    }
+
+    /// Whether `db`'s connection goes through a pooler such as PgBouncer: the backend
+    /// the server names differs from the one the connection was told at startup
+    /// (PgBouncer hands out its own cancel key).
+    func isBehindPooler(on db: Database) async throws -> Bool {
+        guard let connection = db.connection else { return false }
+        let serverPID = try await db.value("SELECT pg_backend_pid()", as: Int32.self)
+        return await serverPID != connection.backendPID
     }
 
     /// Advisory-lock class of migrators: "PGFM".

@@ -19,6 +19,13 @@ extension Migrator {
     /// transaction with its history row (unless its file opts out), and returns
     /// them. `force` skips the check for applied files that changed since.
     ///
+    /// Each migration's transaction takes the module's advisory lock itself
+    /// (`pg_advisory_xact_lock`) and reads the history again under it, so concurrent
+    /// migrators apply every file once even behind a transaction pooler such as
+    /// PgBouncer, where a session lock would be left on whichever server connection
+    /// took it. A file that opts out of the transaction runs under the session lock on
+    /// a direct connection and is refused behind a pooler.
+    ///
     /// ```swift
     /// let applied = try await migrator.up()
     /// try await migrator.up(to: "20250101000300")
@@ -26,16 +33,48 @@ extension Migrator {
     @discardableResult
     public func up(to target: String? = nil, force: Bool = false) async throws -> [Migration] {
         let set = try migrations()
-        return try await withMigrationLock { db in
-            // Adoption first: a dirty foreign history refuses before anything is created.
-            let applied = try await adoptedOrApplied(on: db, set: set, record: true)
+        return try await database.withConnection { db in
+            let pooled = try await isBehindPooler(on: db)
+            // A dirty foreign history refuses before anything is created.
+            _ = try await adoptedOrApplied(on: db, set: set, record: false)
             try await ensureHistory(on: db)
-            let pending = try pending(in: set, applied: applied, to: target, force: force)
-            for migration in pending {
-                try await apply(migration, on: db)
+            var applied: [Migration] = []
+            while true {
+                let step = try await db.transaction { tx -> UpStep in
+                    try await takeTransactionLock(on: tx)
+                    let done = try await adoptedOrApplied(on: tx, set: set, record: true)
+                    guard let next = try pending(in: set, applied: done, to: target, force: force).first else {
+                        return .finished
+                    }
+                    guard next.runsInTransaction else { return .outsideTransaction(next) }
+                    try await apply(next, on: tx)
+                    return .applied(next)
+                }
+                switch step {
+                case .finished:
+                    return applied
+                case .applied(let migration):
+                    applied.append(migration)
+                case .outsideTransaction(let migration):
+                    if pooled { throw MigrationError(behindPoolerCannotApply: migration) }
+                    let ran = try await withMigrationLock { db in
+                        let done = try await adoptedOrApplied(on: db, set: set, record: true)
+                        let next = try pending(in: set, applied: done, to: target, force: force).first
+                        guard next?.version == migration.version else { return false }
+                        try await apply(migration, on: db)
+                        return true
+                    }
+                    if ran { applied.append(migration) }
+                }
             }
-            return pending
         }
+    }
+
+    /// One turn of ``up(to:force:)``: what its transaction did.
+    private enum UpStep: Sendable {
+        case finished
+        case applied(Migration)
+        case outsideTransaction(Migration)
     }
 
     /// The pending migrations after the checks `up` makes.
@@ -130,6 +169,15 @@ extension Duration {
 }
 
 extension MigrationError {
+    /// A file that opts out of the transaction cannot be locked behind a transaction pooler.
+    init(behindPoolerCannotApply migration: Migration) {
+        self.init(
+            code: .lockTimeout, file: migration.upFile.path,
+            message: "\(migration.displayName) opts out of the transaction (no-transaction), and the "
+                + "connection goes through a transaction pooler (PgBouncer): no lock can cover it there",
+            hint: "run pgfast schema up against the server directly (not through PgBouncer) for this migration")
+    }
+
     /// A server error while running a migration file: the file, the line, and the server's words.
     init(applying migration: Migration, file: URL, error: PostgresError) {
         var message = "\(migration.displayName) failed"

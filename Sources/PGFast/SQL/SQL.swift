@@ -170,8 +170,12 @@ extension String {
 }
 
 extension SQL {
-    /// Throws the error a bind value that could not be encoded left behind, naming the statement.
+    /// Throws the error a bind value that could not be encoded left behind, naming the
+    /// statement; and ``NULByte``'s error for text that cannot be sent whole.
     func throwIfUnencodable(file: String, line: Int) throws {
+        for case .text(let piece) in fragments where piece.utf8.contains(0) {
+            try NULByte.check(text, file: file, line: line)
+        }
         guard let problem = encodingError else { return }
         var error = PostgresError(code: .encoding, message: problem)
         error.query = text

@@ -37,9 +37,16 @@ public struct SQLScript: Sendable, Hashable {
     /// A leading UTF-8 byte order mark is dropped and CRLF/CR line ends become LF first,
     /// so line numbers match what an editor shows on any platform.
     ///
-    /// - Throws: ``SQLScriptError`` naming `fileName` and the line of the problem.
+    /// - Throws: ``SQLScriptError`` naming `fileName` and the line of the problem; a NUL
+    ///   byte anywhere is ``SQLScriptError/Code/nulByte`` (it could not be sent whole).
     public init(_ text: String, fileName: String? = nil) throws {
         let bytes = SQLScript.normalizedBytes(Array(text.utf8))
+        if let nul = bytes.firstIndex(of: 0) {
+            let line = bytes[..<nul].count(where: { $0 == UInt8(ascii: "\n") }) + 1
+            throw SQLScriptError(
+                code: .nulByte, file: fileName, line: line,
+                message: "NUL byte in the text: libpq would send only what precedes it, so nothing was run")
+        }
         var splitter = Splitter(bytes: bytes, fileName: fileName)
         try splitter.run()
         self.fileName = fileName

@@ -15,7 +15,7 @@ public struct SQLScriptError: Error, Sendable, Hashable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Base: String, Sendable {
             case unterminatedQuote, unterminatedDollarQuote, unterminatedComment, unterminatedCopyData
-            case unsupportedMetaCommand, textAfterCopy, unreadableFile, invalidEncoding
+            case unsupportedMetaCommand, textAfterCopy, unreadableFile, invalidEncoding, nulByte
         }
         let base: Base
         public var description: String { base.rawValue }
@@ -36,6 +36,8 @@ public struct SQLScriptError: Error, Sendable, Hashable, CustomStringConvertible
         public static let unreadableFile = Code(base: .unreadableFile)
         /// The file is not UTF-8.
         public static let invalidEncoding = Code(base: .invalidEncoding)
+        /// The text holds a NUL byte: libpq would send only what precedes it.
+        public static let nulByte = Code(base: .nulByte)
     }
 
     public var code: Code

@@ -161,6 +161,10 @@ public final class EmbeddedServer: Sendable {
     /// The server's version, e.g. "15.18", from `postgres --version`.
     public var serverVersion: String { cluster.binaries.version }
 
+    /// The directory of the server's programs: `pg_dump` and `psql` from here match the
+    /// server's version (a newer server refuses an older `pg_dump`).
+    public var binariesDirectory: String { cluster.binaries.directory }
+
     /// The server log file, the place to look when the server misbehaves.
     public var logFile: String { cluster.logFile }
 

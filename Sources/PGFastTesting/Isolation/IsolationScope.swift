@@ -125,7 +125,8 @@ public func withIsolatedDatabase<Result>(
     options.projectRoot = options.projectRoot ?? ProjectRoot.containing(sourceFile: filePath)
     let report: @Sendable (String, String, Bool) -> Void = { name, url, failed in
         let reason = failed ? "of a failed block" : "(PGFAST_KEEP_DATABASES=all)"
-        FileHandle.standardError.write(Data("pgfast: database \(name) \(reason) is kept: \(url)\n".utf8))
+        FileHandle.standardError.write(
+            Data("pgfast: database \(name) \(reason) is kept: \(DatabaseConfig.redacted(url))\n".utf8))
     }
     return try await IsolationScope.run(options, reportKept: report) { _, database in try await body(database) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PGFast
 import Testing
 
 /// Gives each test its own database, cloned from a template that already holds
@@ -73,7 +74,9 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
     static func reportKept(test: Test, name: String, url: String, failed: Bool) {
         let outcome = failed ? "failed" : "passed (PGFAST_KEEP_DATABASES=all)"
         FileHandle.standardError.write(
-            Data("pgfast: test \(test.name) \(outcome); its database \(name) is kept: \(url)\n".utf8))
+            Data(
+                "pgfast: test \(test.name) \(outcome); its database \(name) is kept: \(DatabaseConfig.redacted(url))\n"
+                    .utf8))
         Attachment.record(url, named: "pgfast-database-url.txt")
     }
 }
