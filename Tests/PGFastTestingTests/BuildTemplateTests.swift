@@ -17,7 +17,8 @@ enum TodoSchema {
         #expect(try await template.value("SELECT current_database()::text", as: String.self) == template.name)
         try await template.database.transaction { tx in
             try await tx.execute(
-                "CREATE TABLE todos (id serial PRIMARY KEY, title text NOT NULL UNIQUE, done bool NOT NULL DEFAULT false)")
+                "CREATE TABLE todos (id serial PRIMARY KEY, title text NOT NULL UNIQUE, done bool NOT NULL DEFAULT false)"
+            )
             try await tx.execute(
                 "CREATE TABLE todo_tags (todo_id int NOT NULL REFERENCES todos (id), tag text NOT NULL)")
             try await tx.execute("INSERT INTO todos (title) VALUES ('Seeded by the build')")
@@ -154,7 +155,8 @@ extension ChildProcessScenarios {
     /// processes would) ask for one key at once: its code runs once. A new key runs it again
     /// and supersedes the old key's template.
     @Test func theCodeRunsOncePerKeyHoweverManyTestsAndProcessesAsk() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-build-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pgfast-build-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let runs = directory.appendingPathComponent("runs")

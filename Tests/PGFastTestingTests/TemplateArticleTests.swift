@@ -40,7 +40,8 @@ import Testing
         let regions = try Self.snippets(in: file)
         #expect(!regions.isEmpty, "\(file) has no snippet region")
         for region in regions {
-            #expect(article.contains("```swift\n" + region + "```"), "the article lacks this part of \(file):\n\(region)")
+            #expect(
+                article.contains("```swift\n" + region + "```"), "the article lacks this part of \(file):\n\(region)")
         }
     }
 }

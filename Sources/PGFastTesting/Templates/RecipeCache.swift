@@ -28,7 +28,8 @@ actor RecipeCache {
         let migrations: MigrationSet?
         switch options.template.base {
         case .dump(let path):
-            base = try TemplateRecipe.dump(at: Self.resolve(path, against: root), shownAs: path, serverVersion: serverVersion)
+            base = try TemplateRecipe.dump(
+                at: Self.resolve(path, against: root), shownAs: path, serverVersion: serverVersion)
             migrations = nil
         case .build(let build):
             base = TemplateRecipe.build(build, serverVersion: serverVersion)
