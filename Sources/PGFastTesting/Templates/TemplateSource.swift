@@ -93,6 +93,7 @@ public struct TemplateSource: Sendable, Hashable, CustomStringConvertible {
     ///   - key: Names what `body` makes; one template per key.
     ///   - name: The lineage (by default the file that calls `build`): a new key supersedes
     ///     the old key's template of the same name. Give two builds in one file their own names.
+    ///   - fileID: The calling file, the default `name`.
     ///   - body: Builds the schema on `template`; it must not keep `template` after returning.
     public static func build(
         key: String, name: String? = nil, fileID: String = #fileID,
