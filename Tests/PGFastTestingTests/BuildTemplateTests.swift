@@ -133,24 +133,6 @@ extension ChildProcessScenarios {
 }
 
 @Suite(.serialized) struct BuildTemplateRunTests {
-    /// A store as a new process would have one: nothing built, nothing remembered.
-    private func freshStore() async throws -> TemplateStore {
-        let shared = try await TestEnvironment.current.shared()
-        return TemplateStore(server: shared.server, admin: shared.admin, logger: shared.logger, forceRebuild: false)
-    }
-
-    private func recipe(_ source: TemplateSource) async throws -> TemplateRecipe {
-        try RecipeCache.make(
-            IsolatedDatabaseOptions(template: source),
-            serverVersion: try await TestEnvironment.current.shared().serverVersion)
-    }
-
-    private func isSealed(_ name: String) async throws -> Bool {
-        try await Catalog.admin.value(
-            "SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = \(name)", as: Bool?.self)
-            == true
-    }
-
     /// Two child processes (six tests each) and four stores of this process (as four more
     /// processes would) ask for one key at once: its code runs once. A new key runs it again
     /// and supersedes the old key's template.
@@ -161,7 +143,7 @@ extension ChildProcessScenarios {
         defer { try? FileManager.default.removeItem(at: directory) }
         let runs = directory.appendingPathComponent("runs")
         let first = "counted-\(UUID().uuidString)"
-        let firstRecipe = try await recipe(CountedBuild.template(key: first, runs: runs.path))
+        let firstRecipe = try await TemplateRecipe.of(CountedBuild.template(key: first, runs: runs.path))
 
         // No stock for the next run: a clone being made from the old template would keep it from being dropped.
         let environment = ["PGFAST_BUILD_KEY": first, "PGFAST_BUILD_RUNS": runs.path, "PGFAST_STOCK": "0"]
@@ -173,7 +155,7 @@ extension ChildProcessScenarios {
         for child in children { try child.start() }
         try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<4 {
-                group.addTask { try await freshStore().template(for: firstRecipe) }
+                group.addTask { try await TemplateStore.asNewProcess().template(for: firstRecipe) }
             }
             for try await name in group { #expect(name == firstRecipe.name) }
         }
@@ -184,19 +166,19 @@ extension ChildProcessScenarios {
         }
         #expect(CountedBuild.runs(in: runs).count == 1)
         #expect(CountedBuild.runs(in: runs).allSatisfy { $0.hasPrefix(first + " ") })
-        #expect(try await isSealed(firstRecipe.name))
+        #expect(try await Catalog.isSealed(firstRecipe.name))
 
         // A later run with the same key: nothing runs.
-        let later = try await freshStore()
+        let later = try await TemplateStore.asNewProcess()
         #expect(try await later.template(for: firstRecipe) == firstRecipe.name)
         #expect(await later.builds.isEmpty)
         #expect(CountedBuild.runs(in: runs).count == 1)
 
         // The key changes: the code runs again, and the old key's template goes.
         let second = "counted-\(UUID().uuidString)"
-        let secondRecipe = try await recipe(CountedBuild.template(key: second, runs: runs.path))
+        let secondRecipe = try await TemplateRecipe.of(CountedBuild.template(key: second, runs: runs.path))
         #expect(secondRecipe.lineage == firstRecipe.lineage)
-        let next = try await freshStore()
+        let next = try await TemplateStore.asNewProcess()
         #expect(try await next.template(for: secondRecipe) == secondRecipe.name)
         #expect(CountedBuild.runs(in: runs).count == 2)
         #expect(CountedBuild.runs(in: runs).last?.hasPrefix(second + " ") == true)
@@ -232,7 +214,7 @@ extension ChildProcessScenarios {
             #expect(String(describing: error!).contains("the migration 'add_due_dates' failed"))
         }
         #expect(runs.value == 1)
-        let recipe = try await recipe(source)
+        let recipe = try await TemplateRecipe.of(source)
         #expect(try await Catalog.exists(recipe.buildName) == false)
         #expect(try await Catalog.databases(startingWith: "pgfast_tpl_\(recipe.lineage)_").isEmpty)
     }
@@ -253,7 +235,7 @@ extension ChildProcessScenarios {
             let rows = try await db.value("SELECT count(*) FROM made_by_another_client", as: Int.self)
             #expect(rows == 0)
         }
-        #expect(try await isSealed(recipe(source).name))
+        #expect(try await Catalog.isSealed(TemplateRecipe.of(source).name))
         await leaked.value?.close()
     }
 

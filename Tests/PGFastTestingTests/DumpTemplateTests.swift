@@ -94,18 +94,6 @@ struct DumpTemplateTests {
         return url
     }
 
-    /// A store as a new process would have one: nothing built, nothing remembered.
-    private func freshStore() async throws -> TemplateStore {
-        let shared = try await TestEnvironment.current.shared()
-        return TemplateStore(server: shared.server, admin: shared.admin, logger: shared.logger, forceRebuild: false)
-    }
-
-    private func recipe(_ url: URL) async throws -> TemplateRecipe {
-        try RecipeCache.make(
-            IsolatedDatabaseOptions(template: .dump(url.path)),
-            serverVersion: try await TestEnvironment.current.shared().serverVersion)
-    }
-
     @Test func aStatementTheServerRejectsNamesTheDumpAndLineAndLeavesNothing() async throws {
         var line = 0
         let url = try dump { lines in
@@ -123,7 +111,7 @@ struct DumpTemplateTests {
         #expect(error?.message.contains("\(url.path):\(line): the dump failed (42601)") == true)
         #expect((error?.underlying as? PostgresError)?.sqlState == .syntaxError)
         // Nothing half-built remains: no build database, no template, for this dump.
-        let recipe = try await recipe(url)
+        let recipe = try await TemplateRecipe.of(.dump(url.path))
         #expect(try await Catalog.databases(startingWith: "pgfast_build_\(recipe.lineage)_").isEmpty)
         #expect(try await Catalog.databases(startingWith: "pgfast_tpl_\(recipe.lineage)_").isEmpty)
     }
@@ -136,7 +124,7 @@ struct DumpTemplateTests {
             line = lines.count
         }
         defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        let error = await #expect(throws: IsolatedDatabaseError.self) { try await recipe(url) }
+        let error = await #expect(throws: IsolatedDatabaseError.self) { try await TemplateRecipe.of(.dump(url.path)) }
         #expect(error?.code == .templateBuildFailed)
         #expect(error?.file == url.path)
         #expect(error?.line == line)
@@ -156,19 +144,19 @@ struct DumpTemplateTests {
     @Test func anEditedDumpBuildsANewTemplateAndTheOldOneGoes() async throws {
         let url = try dump { _ in }
         defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        let original = try await recipe(url)
-        #expect(try await recipe(url).key == original.key)
-        #expect(try await freshStore().template(for: original) == original.name)
-        let again = try await freshStore()
-        #expect(try await again.template(for: recipe(url)) == original.name)
+        let original = try await TemplateRecipe.of(.dump(url.path))
+        #expect(try await TemplateRecipe.of(.dump(url.path)).key == original.key)
+        #expect(try await TemplateStore.asNewProcess().template(for: original) == original.name)
+        let again = try await TemplateStore.asNewProcess()
+        #expect(try await again.template(for: TemplateRecipe.of(.dump(url.path))) == original.name)
         #expect(await again.builds.isEmpty)
         try (String(contentsOf: url, encoding: .utf8) + "\nALTER TABLE shop.users ADD COLUMN nickname text;\n")
             .write(to: url, atomically: true, encoding: .utf8)
-        let edited = try await recipe(url)
+        let edited = try await TemplateRecipe.of(.dump(url.path))
         #expect(edited.lineage == original.lineage)
         #expect(edited.key != original.key)
         // A new process (a fresh store) builds the edited dump and drops the superseded template.
-        let store = try await freshStore()
+        let store = try await TemplateStore.asNewProcess()
         #expect(try await store.template(for: edited) == edited.name)
         #expect(await store.builds == [edited.name])
         #expect(try await Catalog.exists(original.name) == false)
