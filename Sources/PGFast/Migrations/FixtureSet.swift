@@ -26,12 +26,31 @@ public struct FixtureSet: Sendable, Hashable {
     /// - Throws: ``MigrationError`` for bad names, duplicates, fixtures whose version matches
     ///   no migration, and unsplittable SQL, all collected.
     public static func load(directories: [URL], migrations: MigrationSet) throws -> FixtureSet {
+        try load(directories: directories, checkedAgainst: migrations)
+    }
+
+    /// Loads every `*_fixture.sql` in `directories` for a schema that has no migrations to
+    /// check versions against (a schema dump, a schema built by code): the fixtures come in
+    /// version order, then by name, which is file-name order when versions have one width.
+    ///
+    /// ```swift
+    /// let fixtures = try FixtureSet.load(directories: [URL(filePath: "db/fixtures")])
+    /// ```
+    ///
+    /// - Throws: ``MigrationError`` for bad names, duplicates and unsplittable SQL, all collected.
+    public static func load(directories: [URL]) throws -> FixtureSet {
+        try load(directories: directories, checkedAgainst: nil)
+    }
+
+    private static func load(directories: [URL], checkedAgainst migrations: MigrationSet?) throws -> FixtureSet {
         var errors: [MigrationError] = []
         var found: [FixtureFile] = []
         var seen: [String: URL] = [:]
-        let order = Dictionary(
-            migrations.migrations.enumerated().map { (Migration.versionKey($0.element.version), $0.offset) }
-        ) { first, _ in first }
+        let order = migrations.map { migrations in
+            Dictionary(
+                migrations.migrations.enumerated().map { (Migration.versionKey($0.element.version), $0.offset) }
+            ) { first, _ in first }
+        }
         for directory in directories {
             guard SQLFileSearch.isDirectory(directory) else {
                 errors.append(
@@ -59,7 +78,7 @@ public struct FixtureSet: Sendable, Hashable {
                     continue
                 }
                 seen[key] = url
-                guard order[Migration.versionKey(version)] != nil else {
+                if let order, let migrations, order[Migration.versionKey(version)] == nil {
                     errors.append(
                         MigrationError(
                             code: .fixtureWithoutMigration, file: url.path,
@@ -80,6 +99,12 @@ public struct FixtureSet: Sendable, Hashable {
         }
         try MigrationError.throwIfAny(errors)
         found.sort { lhs, rhs in
+            guard let order else {
+                guard Migration.versionKey(lhs.version) == Migration.versionKey(rhs.version) else {
+                    return Migration.versionPrecedes(lhs.version, rhs.version)
+                }
+                return lhs.name < rhs.name
+            }
             let left = order[Migration.versionKey(lhs.version)]!
             let right = order[Migration.versionKey(rhs.version)]!
             return left != right ? left < right : lhs.name < rhs.name
@@ -117,5 +142,11 @@ public struct FixtureSet: Sendable, Hashable {
     /// Loads `directories` and picks `names`, in apply order: what a test's fixtures trait does.
     public static func load(names: [String], directories: [URL], migrations: MigrationSet) throws -> [FixtureFile] {
         try load(directories: directories, migrations: migrations).fixtures(named: names)
+    }
+
+    /// Loads `directories` and picks `names`, in version order then by name: for a schema
+    /// without migrations (see ``load(directories:)``).
+    public static func load(names: [String], directories: [URL]) throws -> [FixtureFile] {
+        try load(directories: directories).fixtures(named: names)
     }
 }

@@ -90,12 +90,6 @@ public enum TestDatabases {
     /// (a second or more with a few hundred clones: `list` wants them, the sweep does not).
     static func catalog(on db: Database, measuring: Bool = true) async throws -> [TestDatabaseInfo] {
         let live = try await OwnerLease.liveOwners(on: db)
-        let building = try await db.query(
-            """
-            SELECT objid::int8 FROM pg_locks
-            WHERE locktype = 'advisory' AND classid::int8 = \(Int(OwnerID.buildLockClass)) AND objsubid = 2 AND granted
-            """
-        ).decode(Int.self)
         let superuser =
             try await db.value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", as: Bool?.self) ?? false
         let ageColumn: SQL =
@@ -110,6 +104,15 @@ public enum TestDatabases {
             WHERE starts_with(datname::text, 'pgfast_') ORDER BY datname
             """
         ).decode((String, Int?, Double?).self)
+        // The build locks are read after the databases: a build takes its lock before it creates
+        // its database, so one listed above that is still building holds its lock now. (Read
+        // first, a build starting in between looked dead, and the sweep dropped it mid-build.)
+        let building = try await db.query(
+            """
+            SELECT objid::int8 FROM pg_locks
+            WHERE locktype = 'advisory' AND classid::int8 = \(Int(OwnerID.buildLockClass)) AND objsubid = 2 AND granted
+            """
+        ).decode(Int.self)
         let templates = Set(rows.map(\.0).filter { $0.hasPrefix("pgfast_tpl_") })
         return rows.compactMap { name, size, age in
             // No size: dropped while the catalog was read.

@@ -19,7 +19,7 @@ public struct IsolatedDatabaseError: Error, Sendable, CustomStringConvertible {
         public static let notInIsolatedTest = Code(base: .notInIsolatedTest)
         /// A setting (`TEST_DATABASE_URL`, a `PGFAST_*` variable, a trait argument) is malformed.
         public static let invalidConfiguration = Code(base: .invalidConfiguration)
-        /// Applying the migrations to a new template failed.
+        /// Building a new template failed: its migrations, its dump or its `.build` code.
         public static let templateBuildFailed = Code(base: .templateBuildFailed)
         /// Loading a fixture file failed.
         public static let fixtureFailed = Code(base: .fixtureFailed)
@@ -35,13 +35,16 @@ public struct IsolatedDatabaseError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The file the error is about, if any.
     public var file: String?
+    /// The 1-based line in ``file`` (a dump's failing statement), if known.
+    public var line: Int?
     /// The error underneath (a `PostgresError`, a `MigrationError`…).
     public var underlying: (any Error)?
 
-    public init(code: Code, message: String, file: String? = nil, underlying: (any Error)? = nil) {
+    public init(code: Code, message: String, file: String? = nil, line: Int? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.file = file
+        self.line = line
         self.underlying = underlying
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import PGFast
 
-/// Turns options (directories, fixture names) into template recipes, once per
+/// Turns options (the template's source, fixture names) into template recipes, once per
 /// process: reading and hashing the files is done by the first test only.
 actor RecipeCache {
     static let shared = RecipeCache()
@@ -23,45 +23,33 @@ actor RecipeCache {
     static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int) throws -> TemplateRecipe {
         let environment = ProcessInfo.processInfo.environment
         let root = URL(fileURLWithPath: options.projectRoot ?? ProjectRoot.find())
-        func resolve(_ paths: [String]) -> [URL] {
-            paths.map { path in
-                path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
-            }
+        func resolve(_ paths: [String]) -> [URL] { paths.map { Self.resolve($0, against: root) } }
+        let base: TemplateRecipe
+        let migrations: MigrationSet?
+        switch options.template.base {
+        case .dump(let path):
+            base = try TemplateRecipe.dump(
+                at: Self.resolve(path, against: root), shownAs: path, serverVersion: serverVersion)
+            migrations = nil
+        case .build(let build):
+            base = TemplateRecipe.build(build, serverVersion: serverVersion)
+            migrations = nil
+        case .discovered, .migrations:
+            (base, migrations) = try migrationRecipe(
+                options, root: root, environment: environment, serverVersion: serverVersion)
         }
-        let migrations: MigrationSet
-        do {
-            if let directories = options.migrations {
-                migrations = try MigrationSet.load(directories: resolve(directories))
-            } else {
-                migrations = try MigrationSet.discover(projectRoot: root, environment: environment)
-            }
-        } catch {
-            throw IsolatedDatabaseError(
-                code: .templateBuildFailed, message: "cannot read the migrations", underlying: error)
-        }
-        let directoryList = migrations.directories.map(\.path).sorted()
-        let base = TemplateRecipe(
-            lineage: TemplateRecipe.hash(["migrations"] + directoryList, length: 8),
-            key: TemplateRecipe.hash(
-                [PGFastVersion.string, String(serverVersion / 100)]
-                    + migrations.migrations.flatMap { [$0.version, $0.name, $0.checksum] },
-                length: 16),
-            parent: nil,
-            summary: "\(migrations.migrations.count) migration(s) in "
-                + directoryList.map { relative($0, to: root) }.joined(separator: ", "),
-            build: { database in
-                _ = try await Migrator(database: database, migrations: migrations).up()
-            })
         guard !options.fixtures.isEmpty else { return base }
 
         let files: [FixtureFile]
         do {
-            if let directories = options.fixtureDirectories {
-                files = try FixtureSet.load(
-                    names: options.fixtures, directories: resolve(directories), migrations: migrations)
+            let directories =
+                options.fixtureDirectories.map(resolve)
+                ?? FixtureSet.fixtureDirectories(projectRoot: root, environment: environment)
+            if let migrations {
+                files = try FixtureSet.load(names: options.fixtures, directories: directories, migrations: migrations)
             } else {
-                files = try FixtureSet.discover(projectRoot: root, environment: environment, migrations: migrations)
-                    .fixtures(named: options.fixtures)
+                // A dump or a build has no versions to check the fixtures against: file-name order.
+                files = try FixtureSet.load(names: options.fixtures, directories: directories)
             }
         } catch let error as MigrationError {
             throw IsolatedDatabaseError(
@@ -90,7 +78,44 @@ actor RecipeCache {
             })
     }
 
-    private static func relative(_ path: String, to root: URL) -> String {
+    /// The template of migration files (found, or in the options' directories), and the set for the fixtures.
+    private static func migrationRecipe(
+        _ options: IsolatedDatabaseOptions, root: URL, environment: [String: String], serverVersion: Int
+    ) throws -> (TemplateRecipe, MigrationSet) {
+        func resolve(_ paths: [String]) -> [URL] { paths.map { Self.resolve($0, against: root) } }
+        let migrations: MigrationSet
+        do {
+            if let directories = options.migrations {
+                migrations = try MigrationSet.load(directories: resolve(directories))
+            } else {
+                migrations = try MigrationSet.discover(projectRoot: root, environment: environment)
+            }
+        } catch {
+            throw IsolatedDatabaseError(
+                code: .templateBuildFailed, message: "cannot read the migrations", underlying: error)
+        }
+        let directoryList = migrations.directories.map(\.path).sorted()
+        let base = TemplateRecipe(
+            lineage: TemplateRecipe.hash(["migrations"] + directoryList, length: 8),
+            key: TemplateRecipe.hash(
+                [PGFastVersion.string, String(serverVersion / 100)]
+                    + migrations.migrations.flatMap { [$0.version, $0.name, $0.checksum] },
+                length: 16),
+            parent: nil,
+            summary: "\(migrations.migrations.count) migration(s) in "
+                + directoryList.map { relative($0, to: root) }.joined(separator: ", "),
+            build: { database in
+                _ = try await Migrator(database: database, migrations: migrations).up()
+            })
+        return (base, migrations)
+    }
+
+    /// A path of the options: absolute, or relative to the project root.
+    static func resolve(_ path: String, against root: URL) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
+    }
+
+    static func relative(_ path: String, to root: URL) -> String {
         let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }

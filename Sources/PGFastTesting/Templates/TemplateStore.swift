@@ -88,6 +88,7 @@ actor TemplateStore {
             try await Database.connect(config, logger: logger) { target in try await recipe.build(target) }
             try await db.execute(
                 "ALTER DATABASE \(identifier: buildName) WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+            try await closeSessions(on: buildName, db)
             try await db.execute("ALTER DATABASE \(identifier: buildName) RENAME TO \(identifier: recipe.name)")
         } catch {
             _ = try? await db.execute("DROP DATABASE IF EXISTS \(identifier: buildName) WITH (FORCE)")
@@ -95,6 +96,20 @@ actor TemplateStore {
             throw IsolatedDatabaseError(
                 code: .templateBuildFailed,
                 message: "cannot build the template database from \(recipe.summary)", underlying: error)
+        }
+    }
+
+    /// Ends the sessions that a template's own code (a `.build` body's client) left on it:
+    /// a template with sessions cannot be renamed or cloned. Connections are already refused.
+    private func closeSessions(on name: String, _ db: Database) async throws {
+        for _ in 0..<100 {
+            let left = try await db.value(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = \(name) AND pid <> pg_backend_pid()
+                """, as: Int.self)
+            if left == 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 

@@ -57,13 +57,13 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         }
     }
 
-    /// The innermost trait's options, with what it leaves unsaid (directories,
-    /// project root) taken from the traits around it, and every fixture named on the way:
+    /// The innermost trait's options, with what it leaves unsaid (the template's source,
+    /// directories, project root) taken from the traits around it, and every fixture named on the way:
     /// `@Test(.isolatedDatabase(.transaction))` in a suite with explicit directories keeps them.
     static func effectiveOptions(for test: Test, innermost: IsolatedDatabaseOptions) -> IsolatedDatabaseOptions {
         var options = innermost
         for outer in test.traits.compactMap({ ($0 as? IsolatedDatabaseTrait)?.options }).reversed() {
-            options.migrations = options.migrations ?? outer.migrations
+            if options.template.isDiscovered { options.template = outer.template }
             options.fixtureDirectories = options.fixtureDirectories ?? outer.fixtureDirectories
             options.projectRoot = options.projectRoot ?? outer.projectRoot
             options.fixtures += outer.fixtures.filter { !options.fixtures.contains($0) }
@@ -104,6 +104,24 @@ extension Trait where Self == IsolatedDatabaseTrait {
         migrations: [String], fixtures: [String]? = nil, mode: IsolationMode = .clone
     ) -> Self {
         IsolatedDatabaseTrait(options: IsolatedDatabaseOptions(migrations: migrations, fixtures: fixtures, mode: mode))
+    }
+
+    /// Each test on its own clone of a template made from `template`: migration files, a
+    /// `pg_dump` file, or the app's own code; fixtures from `fixtures` (directories) go on top.
+    ///
+    /// ```swift
+    /// @Suite(.isolatedDatabase(template: .dump("db/structure.sql"), fixtures: ["db/fixtures"]))
+    /// @Suite(.isolatedDatabase(template: .build(key: "schema-v3") { template in
+    ///     try await runMigrations(url: template.url)
+    /// }))
+    /// ```
+    ///
+    /// On a dump or a build, fixture files need no matching migration: they load in version
+    /// order, then by name (file-name order), after the template is built.
+    public static func isolatedDatabase(
+        template: TemplateSource, fixtures: [String]? = nil, mode: IsolationMode = .clone
+    ) -> Self {
+        IsolatedDatabaseTrait(options: IsolatedDatabaseOptions(template: template, fixtures: fixtures, mode: mode))
     }
 
     /// Each test on a database made as `options` say.
