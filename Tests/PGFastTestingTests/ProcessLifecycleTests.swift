@@ -18,7 +18,8 @@ struct ProcessLifecycleTests {
         // "pgfast: test fails() failed; its database pgfast_kept_… is kept: postgresql://…"
         let line = try #require(
             run.log.split(separator: "\n").first { $0.contains("pgfast: test") && $0.contains("is kept") })
-        let url = try #require(line.components(separatedBy: "is kept: ").last).trimmingCharacters(in: .whitespaces)
+        let url = try #require(
+            line.components(separatedBy: "is kept: ").last?.split(separator: " ").first.map(String.init))
         let kept = try #require(line.split(separator: " ").first { $0.hasPrefix("pgfast_kept_") }).description
         #expect(kept != original)
         #expect(url.hasSuffix("/" + kept))
@@ -128,8 +129,11 @@ struct ProcessLifecycleTests {
         #expect(alive.ownerAlive == true)
         #expect(alive.isOrphan == false)
 
+        try await OwnerLeaseTests.waitForHeartbeat(on: name)
         victim.kill()
         _ = await victim.wait()
+        // Gone past the grace period (its heartbeat backdated, not waited for).
+        try await OwnerLeaseTests.backdateHeartbeats(owner: owner)
         // The server notices the dead connection and releases its lease.
         var orphan: TestDatabaseInfo?
         for _ in 0..<100 {
@@ -151,8 +155,10 @@ struct ProcessLifecycleTests {
         let victim = try ChildProcess(scenario: "hangs")
         try victim.start()
         let name = try #require(try await victim.waitForLines(1).first)
+        let owner = try #require(DatabaseNames.parse(name)?.owner)
         victim.kill()
         _ = await victim.wait()
+        try await OwnerLeaseTests.backdateHeartbeats(owner: owner)
         var dropped: [String] = []
         for _ in 0..<100 {
             dropped = try await TestDatabases.cleanup()
