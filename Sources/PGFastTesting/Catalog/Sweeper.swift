@@ -30,18 +30,21 @@ struct Sweeper {
         } catch {
             logger.warning("sweep failed", metadata: ["error": "\(TestDatabases.reason(error))"])
         }
-        await capKept(on: db, logger: logger)
+        await capKept(on: db, limit: shared.settings.keptMax, logger: logger)
     }
 
-    /// Keeps the newest `PGFAST_KEPT_MAX` kept databases of this role, dropping older ones with a line that says so.
-    func capKept(on db: Database, logger: Logger) async {
-        let limit = shared.settings.keptMax
+    /// Keeps the newest `limit` (`PGFAST_KEPT_MAX`) kept databases of this role whose names
+    /// start with `prefix`, dropping older ones with a line that says so; returns those dropped.
+    @discardableResult
+    func capKept(on db: Database, limit: Int, matching prefix: String = "pgfast_kept_", logger: Logger) async
+        -> [String]
+    {
+        var dropped: [String] = []
         do {
             let kept = try await TestDatabases.catalog(on: db, measuring: false, grace: shared.settings.grace)
-                .filter { $0.kind == .kept && $0.isMine }
+                .filter { $0.kind == .kept && $0.isMine && $0.name.hasPrefix(prefix) }
                 .sorted { newer($0, than: $1) }
-            guard kept.count > limit else { return }
-            var dropped: [String] = []
+            guard kept.count > limit else { return [] }
             for info in kept.dropFirst(limit) {
                 do {
                     try await db.execute("DROP DATABASE IF EXISTS \(identifier: info.name) WITH (FORCE)")
@@ -60,6 +63,7 @@ struct Sweeper {
         } catch {
             logger.warning("cannot list kept databases", metadata: ["error": "\(TestDatabases.reason(error))"])
         }
+        return dropped
     }
 
     /// Newest first: by the label's time, then by name.
