@@ -22,7 +22,7 @@ struct ProcessLifecycleTests {
             line.components(separatedBy: "is kept: ").last?.split(separator: " ").first.map(String.init))
         let kept = try #require(line.split(separator: " ").first { $0.hasPrefix("pgfast_kept_") }).description
         #expect(kept != original)
-        #expect(url.hasSuffix("/" + kept))
+        #expect(url.contains("/" + kept))
         #expect(try await Catalog.exists(kept))
         #expect(try await Catalog.exists(original) == false)
         let db = try await Database.connect(try DatabaseConfig(url: url))
@@ -66,7 +66,8 @@ struct ProcessLifecycleTests {
             IsolatedDatabaseOptions(
                 migrations: Shop.migrations, fixtures: Shop.fixtures, load: ["products"],
                 projectRoot: ProjectRoot.find()),
-            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+            serverVersion: try await TestEnvironment.current.shared().serverVersion,
+            role: try await TestEnvironment.current.shared().templateRole)
         let prefix = DatabaseNames.readyPrefix(lineage: recipe.lineage, key: recipe.key)
         var left: [String] = []
         for _ in 0..<1200 {
@@ -79,6 +80,23 @@ struct ProcessLifecycleTests {
         #expect(next.status == 0, "\(next.log)")
         let second = try statistics(file)
         #expect((second["clones_claimed_from_stock"] as? Int ?? 0) >= 10, "\(second)")
+    }
+
+    /// Quiet by default: a run started right after another (racing its housekeeping) prints
+    /// nothing of PGFast's: no log line, no NOTICE, no "left by runs that are gone".
+    @Test func aWarmPassingRunPrintsNoPGFastLine() async throws {
+        let first = try await ChildProcess.run("passes")
+        #expect(first.status == 0, "\(first.log)")
+        let second = try await ChildProcess.run("passes")
+        #expect(second.status == 0, "\(second.log)")
+        #expect(!second.log.lowercased().contains("pgfast"), "\(second.log)")
+        #expect(!second.log.contains("NOTICE"), "\(second.log)")
+        #expect(!second.log.contains("left by runs that are gone"), "\(second.log)")
+        // Only the test runner's lines.
+        let runner: Set<Character> = ["◇", "↳", "✔", "􀟈", "􀄵", "􁁛", "􀙟", "✘"]
+        for line in second.log.split(separator: "\n") where !line.isEmpty {
+            #expect(line.first.map(runner.contains) == true, "\(line)")
+        }
     }
 
     @Test func keepAllKeepsPassingTestsDatabases() async throws {

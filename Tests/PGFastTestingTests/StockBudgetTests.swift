@@ -29,8 +29,10 @@ struct StockBudgetTests {
     /// Waits until the runs' clones are gone and no housekeeping works any more.
     private func waitForHousekeeping(owners: [OwnerID]) async throws {
         for _ in 0..<3000 {
-            var busy = try await Catalog.admin.value(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgfast housekeeping'", as: Int.self) > 0
+            var busy =
+                try await Catalog.admin.value(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgfast housekeeping'", as: Int.self
+                ) > 0
             for owner in owners where !busy {
                 busy = !(try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_").isEmpty)
             }
@@ -64,7 +66,8 @@ struct StockBudgetTests {
             IsolatedDatabaseOptions(
                 migrations: [directory.path + "/migrations"], fixtures: [directory.path + "/fixtures"], load: ["big"],
                 projectRoot: ProjectRoot.find()),
-            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+            serverVersion: try await TestEnvironment.current.shared().serverVersion,
+            role: try await TestEnvironment.current.shared().templateRole)
 
         // One run of 40 tests: it would like 40 clones of stock; the budget holds about three.
         let first = try await run(1, directory: directory)

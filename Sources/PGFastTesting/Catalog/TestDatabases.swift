@@ -209,15 +209,17 @@ public enum TestDatabases {
             : "NULL::float8"
         // A database dropped while this runs has no size: 0 when not measuring, NULL (skipped) when measuring.
         let sizeColumn: SQL = measuring ? "pg_database_size(oid)::int8" : "0::int8"
-        let rows = try await db.query(
-            """
-            SELECT datname::text, \(sizeColumn), \(ageColumn), shobj_description(oid, 'pg_database'),
-                   extract(epoch FROM now())::float8, pg_get_userbyid(datdba)::text,
-                   pg_has_role(datdba, 'MEMBER')
-            FROM pg_database
-            WHERE starts_with(datname::text, 'pgfast_') ORDER BY datname
-            """
-        ).decode((String, Int?, Double?, String?, Double, String, Bool).self)
+        let rows = try await retryingVanished {
+            try await db.query(
+                """
+                SELECT datname::text, \(sizeColumn), \(ageColumn), shobj_description(oid, 'pg_database'),
+                       extract(epoch FROM now())::float8, pg_get_userbyid(datdba)::text,
+                       pg_has_role(datdba, 'MEMBER')
+                FROM pg_database
+                WHERE starts_with(datname::text, 'pgfast_') ORDER BY datname
+                """
+            ).decode((String, Int?, Double?, String?, Double, String, Bool).self)
+        }
         var heartbeats: [OwnerID: Double] = [:]
         for row in rows {
             guard let parsed = DatabaseNames.parse(row.0), parsed.kind == .clone, let owner = parsed.owner,
@@ -253,6 +255,20 @@ public enum TestDatabases {
                 age: age.map { .milliseconds(Int64($0 * 1000)) }, isOrphan: orphan,
                 label: parsed.kind == .kept ? KeptLabel(comment: comment) : nil, role: role, isMine: superuser || mine)
         }
+    }
+
+    /// Runs a query over every database again when one was dropped while it ran: for a
+    /// role that is not a superuser, `pg_database_size` of a vanished database is an
+    /// error ("database with OID … does not exist"), not NULL.
+    static func retryingVanished<R>(_ body: () async throws -> R) async throws -> R {
+        for _ in 0..<4 {
+            do {
+                return try await body()
+            } catch let error as PostgresError where error.sqlState == .invalidCatalogName {
+                continue
+            }
+        }
+        return try await body()
     }
 
     static func withAdmin<R>(_ url: String?, _ body: (Database) async throws -> R) async throws -> R {

@@ -48,14 +48,16 @@ enum StockBudget {
 
     /// Bytes and count of the lineage's stock now, and how many of them are of `key`.
     static func usage(lineage: String, key: String, on db: Database) async throws -> (bytes: Int64, current: Int) {
-        let row = try await db.query(
-            SQL(
-                unsafeRaw: """
-                    SELECT coalesce(sum(pg_database_size(oid)), 0)::int8,
-                           count(*) FILTER (WHERE starts_with(datname::text, '\(DatabaseNames.readyPrefix(lineage: lineage, key: key))'))::int8
-                    FROM pg_database WHERE starts_with(datname::text, 'pgfast_ready_\(lineage)_')
-                    """)
-        ).decode((Int, Int).self)[0]
+        let row = try await TestDatabases.retryingVanished {
+            try await db.query(
+                SQL(
+                    unsafeRaw: """
+                        SELECT coalesce(sum(pg_database_size(oid)), 0)::int8,
+                               count(*) FILTER (WHERE starts_with(datname::text, '\(DatabaseNames.readyPrefix(lineage: lineage, key: key))'))::int8
+                        FROM pg_database WHERE starts_with(datname::text, 'pgfast_ready_\(lineage)_')
+                        """)
+            ).decode((Int, Int).self)[0]
+        }
         return (Int64(row.0), row.1)
     }
 

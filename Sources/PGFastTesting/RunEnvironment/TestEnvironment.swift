@@ -18,6 +18,10 @@ actor TestEnvironment {
         let settings: TestSettings
         let logger: Logger
         let serverVersion: Int
+        /// The connected role when it is not a superuser: its templates are its own (``RecipeCache/make(_:serverVersion:role:)``).
+        let templateRole: String?
+        /// Bytes of ready stock per lineage (``StockBudget``), also the room for a lineage's older templates.
+        let stockBudget: Int64
         /// Isolated databases held at once by this process: its share of `max_connections`.
         let slots: AsyncSemaphore
         let slotCount: Int
@@ -34,8 +38,10 @@ actor TestEnvironment {
 
         init(
             server: TestServer, admin: ConnectionPool, lease: OwnerLease, settings: TestSettings, logger: Logger,
-            serverVersion: Int, slotCount: Int
+            serverVersion: Int, slotCount: Int, stockBudget: Int64, templateRole: String?
         ) {
+            self.templateRole = templateRole
+            self.stockBudget = stockBudget
             self.server = server
             self.admin = admin
             self.lease = lease
@@ -89,11 +95,10 @@ actor TestEnvironment {
         setup = task
         do {
             let shared = try await task.value
-            let budget = await StockBudget.bytes(
-                settings: shared.settings, server: shared.server, on: Database(pool: shared.admin))
+            // No suspension from here to the end: other callers wait on `setup`, then use `store`.
             store = TemplateStore(
                 server: shared.server, admin: shared.admin, logger: logger, forceRebuild: shared.settings.forceRebuild,
-                keep: shared.settings.templatesKept, budget: budget)
+                keep: shared.settings.templatesKept, budget: shared.stockBudget)
             ExitHook.install()
             let logger = self.logger
             sweep = Task { await Sweeper(shared: shared).sweep(logger: logger) }
@@ -119,12 +124,13 @@ actor TestEnvironment {
         let admin = try await ConnectionPool(adminConfig, logger: logger)
         let lease = try await OwnerLease.acquire(server: server, logger: logger)
         let db = Database(pool: admin)
-        let (maxConnections, reserved, version) = try await db.query(
+        let (maxConnections, reserved, version, role, superuser) = try await db.query(
             """
             SELECT current_setting('max_connections')::int8, current_setting('superuser_reserved_connections')::int8,
-                   current_setting('server_version_num')::int8
+                   current_setting('server_version_num')::int8, current_user::text,
+                   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
             """
-        ).decode((Int, Int, Int).self)[0]
+        ).decode((Int, Int, Int, String, Bool).self)[0]
         // Leave room for a second process (two `swift test` at once, CI shards) and for admin work.
         let budget = settings.maxConnections ?? max(8, (maxConnections - reserved - 10) / 2)
         let perTest = settings.testConnections
@@ -139,7 +145,8 @@ actor TestEnvironment {
             "isolated databases ready", metadata: ["owner": "\(lease.owner)", "slots": "\(slotCount)"])
         return Shared(
             server: server, admin: admin, lease: lease, settings: settings, logger: logger, serverVersion: version,
-            slotCount: slotCount)
+            slotCount: slotCount, stockBudget: await StockBudget.bytes(settings: settings, server: server, on: db),
+            templateRole: superuser ? nil : role)
     }
 
     /// The sealed template for `recipe`, built if needed.
@@ -179,6 +186,7 @@ actor TestEnvironment {
         guard let setup, let shared = try? await setup.value else { return }
         await sweep?.value
         let admin = Database(pool: shared.admin)
+        // Measured again: free space changes during a run.
         let budget = await StockBudget.bytes(settings: shared.settings, server: shared.server, on: admin)
         var stockSteps: [Housekeeping.Step] = []
         var queued = 0

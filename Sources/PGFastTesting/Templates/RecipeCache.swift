@@ -13,14 +13,18 @@ actor RecipeCache {
         if let task = recipes[key] { return try await task.value }
         // Stored before any suspension: the tests that arrive meanwhile wait for this one task.
         let task = Task { () throws -> TemplateRecipe in
-            let serverVersion = try await TestEnvironment.current.shared().serverVersion
-            return try Self.make(key, serverVersion: serverVersion)
+            let shared = try await TestEnvironment.current.shared()
+            return try Self.make(key, serverVersion: shared.serverVersion, role: shared.templateRole)
         }
         recipes[key] = task
         return try await task.value
     }
 
-    static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int) throws -> TemplateRecipe {
+    /// `role`: the role that builds and clones, when it is not a superuser. Its templates' tables
+    /// are its own, so it gets a lineage of its own: another role's clones could not write to them.
+    static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int, role: String? = nil) throws
+        -> TemplateRecipe
+    {
         let environment = ProcessInfo.processInfo.environment
         let root = URL(fileURLWithPath: options.projectRoot ?? ProjectRoot.find())
         func resolve(_ paths: [String]) -> [URL] {
@@ -41,7 +45,8 @@ actor RecipeCache {
         }
         let directoryList = migrations.directories.map(\.path).sorted()
         let base = TemplateRecipe(
-            lineage: TemplateRecipe.hash(["migrations"] + directoryList, length: 8),
+            lineage: TemplateRecipe.hash(
+                ["migrations"] + (role.map { ["role", $0] } ?? []) + directoryList, length: 8),
             key: TemplateRecipe.hash(
                 [PGFastVersion.string, String(serverVersion / 100)]
                     + migrations.migrations.flatMap { [$0.version, $0.name, $0.checksum] },
