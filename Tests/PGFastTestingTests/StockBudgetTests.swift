@@ -97,6 +97,9 @@ struct StockBudgetTests {
         let lineage = "b0d9" + String(UUID().uuidString.prefix(4).lowercased())
         let key = "00000000000000bb"
         let names = (0..<4).map { DatabaseNames.ready(lineage: lineage, key: key, id: "cafe000\($0)") }
+        // Its template exists: the stock is not an orphan for any sweeper.
+        let template = DatabaseNames.template(lineage: lineage, key: key)
+        try await Catalog.admin.execute("CREATE DATABASE \(identifier: template)")
         for name in names { try await Catalog.admin.execute("CREATE DATABASE \(identifier: name)") }
         let one = try await Catalog.admin.value("SELECT pg_database_size(\(names[0]))::int8", as: Int.self)
         let budget = Int64(one) * 2 + Int64(one) / 2  // room for two
@@ -109,6 +112,7 @@ struct StockBudgetTests {
         let left = try await Catalog.databases(startingWith: "pgfast_ready_\(lineage)_")
         #expect(left.count == 2, "\(left)")
         for name in left { try await Catalog.admin.execute("DROP DATABASE \(identifier: name)") }
+        try await Catalog.admin.execute("DROP DATABASE \(identifier: template)")
     }
 
     @Test func theBudgetDefaultsToAGibibyteOrAQuarterOfTheFreeSpace() async throws {
