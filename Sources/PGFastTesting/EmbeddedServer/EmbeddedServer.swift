@@ -56,7 +56,9 @@ public final class EmbeddedServer: Sendable {
     /// let server = try await EmbeddedServer.shared()
     /// let url = server.url(database: "app_test")
     /// ```
-    public static func shared(logger: Logger = PGFastLog.logger(label: "pgfast.embedded")) async throws -> EmbeddedServer {
+    public static func shared(logger: Logger = PGFastLog.logger(label: "pgfast.embedded")) async throws
+        -> EmbeddedServer
+    {
         try await SharedCache.instance.server(logger: logger)
     }
 
