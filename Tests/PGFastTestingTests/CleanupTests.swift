@@ -46,12 +46,11 @@ import Testing
         try await Catalog.admin.execute("CREATE ROLE \(identifier: role) NOLOGIN")
         let theirs = orphanName()
         let mine = orphanName()
-        try await Catalog.admin.execute("CREATE DATABASE \(identifier: theirs) OWNER \(identifier: role)")
-        try await Catalog.admin.execute("CREATE DATABASE \(identifier: mine)")
         // As a role that is neither a superuser nor a member of the other role.
         let me = "pgfast_me_\(UUID().uuidString.prefix(8).lowercased())"
         try await Catalog.admin.execute("CREATE ROLE \(identifier: me) LOGIN CREATEDB")
-        try await Catalog.admin.execute("ALTER DATABASE \(identifier: mine) OWNER TO \(identifier: me)")
+        try await Catalog.admin.execute("CREATE DATABASE \(identifier: theirs) OWNER \(identifier: role)")
+        try await Catalog.admin.execute("CREATE DATABASE \(identifier: mine) OWNER \(identifier: me)")
         var config = try await TestEnvironment.current.shared().server.admin
         config[parameter: "user"] = me
         config.maxConnections = 1
