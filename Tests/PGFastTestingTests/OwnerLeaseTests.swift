@@ -133,7 +133,7 @@ struct OwnerLeaseTests {
         let connection = try await OwnerLease.connect(config)
         #expect(try await connection.value("SHOW idle_session_timeout", as: String.self) == "0")
         #expect(try await connection.value("SHOW idle_in_transaction_session_timeout", as: String.self) == "0")
-        #expect(try await connection.value("SHOW client_min_messages", as: String.self) == "warning")
+        #expect(try await connection.value("SHOW client_min_messages", as: String.self) == "error")
         // Idle past the server's timeout, the session is still there.
         try await Task.sleep(for: .milliseconds(800))
         #expect(try await connection.value("SELECT 1", as: Int.self) == 1)

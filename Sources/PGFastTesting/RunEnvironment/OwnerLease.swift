@@ -66,7 +66,8 @@ final class OwnerLease: Sendable {
         config[parameter: "keepalives_idle"] = "15"
         config[parameter: "keepalives_interval"] = "5"
         config[parameter: "keepalives_count"] = "3"
-        config.serverSettings["client_min_messages"] = "warning"
+        // `COMMENT ON DATABASE` of a clone dropped meanwhile is a WARNING, not an error: nothing to say.
+        config.serverSettings["client_min_messages"] = "error"
         config.idleInTransactionSessionTimeout = nil
         config.serverSettings["idle_in_transaction_session_timeout"] = "0"
         return config
