@@ -105,10 +105,13 @@ struct OwnerLeaseTests {
             #expect(gone.ownerAlive == false)
             #expect(gone.isOrphan)
         }
-        // Dropped by this cleanup, unless another process's sweep (now free to) came first.
-        let dropped = try await TestDatabases.cleanup()
+        // Dropped by cleanup (looked at again while another process's sweep holds the owner's lock for a moment).
+        for _ in 0..<50 {
+            _ = try await TestDatabases.cleanup()
+            if !(try await Catalog.exists(name)) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(try await Catalog.exists(name) == false)
-        #expect(dropped.contains(name) || !dropped.contains { $0.hasPrefix("pgfast_t_\(owner.hex)_") })
     }
 
     @Test func theGraceComesFromTheEnvironment() throws {
