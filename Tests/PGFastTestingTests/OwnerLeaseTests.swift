@@ -8,13 +8,15 @@ import Testing
 /// databases; a run that is really gone is swept once its heartbeat is older than the grace.
 @Suite(.enabled(if: ChildProcess.isSupported), .serialized)
 struct OwnerLeaseTests {
-    /// Waits until the heartbeat has stamped `name` (the run beats every 2 s).
+    /// Waits until the run's heartbeat has stamped `name` (it beats every 2 s); an older stamp
+    /// (a stock clone made from an earlier run's clone) does not count.
     static func waitForHeartbeat(on name: String) async throws {
+        let start = try await Catalog.admin.value("SELECT extract(epoch FROM now())::float8", as: Double.self)
         for _ in 0..<500 {
             let comment = try await Catalog.admin.value(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = \(name)",
                 as: String?.self)
-            if Liveness.heartbeat(inComment: comment) != nil { return }
+            if let beat = Liveness.heartbeat(inComment: comment), beat >= start.rounded(.down) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         Issue.record("no heartbeat on \(name)")
