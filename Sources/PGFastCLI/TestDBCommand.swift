@@ -16,9 +16,15 @@ struct TestDBCommand: AsyncParsableCommand {
             help: "Admin URL of the server (default: TEST_DATABASE_URL, else the embedded server).")
         var databaseURL: String?
 
-        /// Makes the testing module use this server, as the tests would with TEST_DATABASE_URL.
-        func apply() {
+        /// Makes the testing module use this server, as the tests would with TEST_DATABASE_URL;
+        /// checks `PGFAST_LOG_LEVEL` (a bad value is an error naming it).
+        func apply() throws {
             if let databaseURL { setenv("TEST_DATABASE_URL", databaseURL, 1) }
+            do {
+                _ = try PGFastLog.level()
+            } catch let error as IsolatedDatabaseError {
+                throw CommandFailure(message: error.message)
+            }
         }
     }
 
@@ -38,7 +44,7 @@ struct TestDBCommand: AsyncParsableCommand {
         var fixtures: [String] = []
 
         func run() async throws {
-            server.apply()
+            try server.apply()
             let options = IsolatedDatabaseOptions(
                 migrations: migrations.isEmpty ? nil : migrations,
                 fixtures: fixtureDirectories.isEmpty ? nil : fixtureDirectories, load: fixtures)
@@ -49,15 +55,18 @@ struct TestDBCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List PGFast's databases on the server: kind, owner, age, size.")
+            abstract: "List PGFast's databases on the server: kind, owner, age, size, and a kept one's test.")
 
         @OptionGroup var server: ServerOptions
 
+        @Flag(help: "Only failed tests' kept databases.")
+        var kept = false
+
         func run() async throws {
-            server.apply()
-            let databases = try await TestDatabases.list()
+            try server.apply()
+            let databases = try await TestDatabases.list().filter { !kept || $0.kind == .kept }
             guard !databases.isEmpty else {
-                print("no PGFast databases")
+                print(kept ? "no kept databases" : "no PGFast databases")
                 return
             }
             let rows = databases.map { info -> [String] in
@@ -70,12 +79,12 @@ struct TestDBCommand: AsyncParsableCommand {
                 return [
                     info.name, info.kind.rawValue, owner, info.age.map(Self.format) ?? "?",
                     ByteCountFormatter.string(fromByteCount: info.size, countStyle: .file),
-                    info.isOrphan ? "orphan" : "",
+                    info.isOrphan ? "orphan" : "", info.label.map(\.description) ?? "",
                 ]
             }
             print(
                 Terminal.table(
-                    ["name", "kind", "owner", "age", "size", "state"], rows,
+                    ["name", "kind", "owner", "age", "size", "state", "test"], rows,
                     colors: [(5, { $0 == "orphan" ? .yellow : nil })]))
         }
 
@@ -90,7 +99,11 @@ struct TestDBCommand: AsyncParsableCommand {
 
     struct Cleanup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Drop databases whose run is gone (never one a live run uses).")
+            abstract: "Drop databases whose run is gone (never one a live run uses).",
+            discussion: """
+                Goes on past a database it cannot drop and names it with the reason; exit status 1 only \
+                when something asked for remains. Other roles' databases are left alone.
+                """)
 
         @OptionGroup var server: ServerOptions
 
@@ -104,10 +117,11 @@ struct TestDBCommand: AsyncParsableCommand {
         var all = false
 
         func run() async throws {
-            server.apply()
-            let dropped = try await TestDatabases.cleanup(kept: kept || all, templates: templates || all)
-            for name in dropped { print("dropped \(name)") }
-            print("\(dropped.count) database(s) dropped")
+            try server.apply()
+            let report = try await TestDatabases.cleanupReport(kept: kept || all, templates: templates || all)
+            for name in report.dropped { print("dropped \(name)") }
+            print(report.summary)
+            if !report.failed.isEmpty { throw ExitCode.failure }
         }
     }
 }

@@ -46,6 +46,32 @@ struct ServerAndTestDBCommandTests {
         await admin.close()
     }
 
+    @Test func testDBListKeptShowsWhereAKeptDatabaseCameFrom() async throws {
+        let created = try await CLI.run(
+            ["test-db", "create", "--migrations", CLI.fixture("sets/shop/migrations")])
+        #expect(created.status == 0, "\(created)")
+        let name = try #require(
+            created.stdout.trimmingCharacters(in: .newlines).split(separator: "/").last?.split(separator: "?").first
+                .map(String.init))
+        let list = try await CLI.run(["test-db", "list", "--kept"])
+        #expect(list.status == 0, "\(list)")
+        let lines = list.stdout.split(separator: "\n")
+        #expect(lines.first?.contains("test") == true)
+        let line = try #require(lines.first { $0.hasPrefix(name) })
+        #expect(line.contains("created by TestDatabases.create"), "\(line)")
+        // Only kept databases.
+        for row in lines.dropFirst() { #expect(row.hasPrefix("pgfast_kept_"), "\(row)") }
+        let admin = try await Database.connect(try await CLIDatabase.adminConfig())
+        try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+        await admin.close()
+    }
+
+    @Test func aBadLogLevelIsNamed() async throws {
+        let bad = try await CLI.run(["test-db", "list"], environment: ["PGFAST_LOG_LEVEL": "chatty"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("PGFAST_LOG_LEVEL=chatty"), "\(bad)")
+    }
+
     @Test func testDBListShowsPGFastDatabases() async throws {
         let result = try await CLI.run(["test-db", "list"])
         #expect(result.status == 0, "\(result)")

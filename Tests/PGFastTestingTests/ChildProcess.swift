@@ -82,12 +82,13 @@ struct ChildProcess {
     }
 }
 
-/// Writes a line to the parent's output file.
+/// Writes a line to the parent's output file. O_APPEND: tests running in parallel
+/// each append a whole line (a seek then a write could overwrite another's line).
 func reportToParent(_ line: String) {
-    guard let path = ProcessInfo.processInfo.environment["PGFAST_SCENARIO_OUTPUT"],
-        let handle = FileHandle(forWritingAtPath: path)
-    else { return }
-    handle.seekToEndOfFile()
-    handle.write(Data((line + "\n").utf8))
-    try? handle.close()
+    guard let path = ProcessInfo.processInfo.environment["PGFAST_SCENARIO_OUTPUT"] else { return }
+    let descriptor = open(path, O_WRONLY | O_APPEND)
+    guard descriptor >= 0 else { return }
+    defer { close(descriptor) }
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
 }

@@ -35,4 +35,20 @@ import Testing
         #expect(await queue.takePending() == ["pgfast_droptest_never_created_a", "pgfast_droptest_never_created_b"])
         #expect(await queue.takePending().isEmpty)
     }
+
+    @Test func aFinishedCloneIsDroppedAtOnceNotHeldToTheEnd() async throws {
+        let shared = try await TestEnvironment.current.shared()
+        let name = "pgfast_droptest_now_\(UUID().uuidString.prefix(8).lowercased())"
+        try await Catalog.admin.execute("CREATE DATABASE \(identifier: name)")
+        let queue = DropQueue(admin: shared.admin, logger: shared.logger)
+        queue.enqueue(name)
+        var exists = true
+        for _ in 0..<500 {
+            exists = try await Catalog.exists(name)
+            if !exists { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(exists == false)
+        #expect(await queue.takePending().isEmpty)
+    }
 }

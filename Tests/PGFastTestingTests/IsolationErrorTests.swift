@@ -89,6 +89,8 @@ import Testing
     }
 
     private func recipe(_ options: IsolatedDatabaseOptions) async throws -> TemplateRecipe {
-        try RecipeCache.make(options, serverVersion: try await TestEnvironment.current.shared().serverVersion)
+        try RecipeCache.make(
+            options, serverVersion: try await TestEnvironment.current.shared().serverVersion,
+            role: try await TestEnvironment.current.shared().templateRole)
     }
 }

@@ -57,7 +57,7 @@ import Testing
             try await secondRun.template(for: RecipeCache.make(options, serverVersion: serverVersion)) == original.name)
         #expect(await secondRun.builds.isEmpty)
 
-        // One file changes: a new template, and the old one is dropped once the new one is sealed.
+        // One file changes: a new template; the old one stays (the last three of a lineage are kept).
         let users = directory.appendingPathComponent("20250101000000_create_users_up.sql")
         try (String(contentsOf: users, encoding: .utf8) + "ALTER TABLE users ADD COLUMN nickname text;\n")
             .write(to: users, atomically: true, encoding: .utf8)
@@ -68,7 +68,7 @@ import Testing
         #expect(try await thirdRun.template(for: changed) == changed.name)
         #expect(await thirdRun.builds == [changed.name])
         #expect(try await isSealed(changed.name))
-        #expect(try await Catalog.exists(original.name) == false)
+        #expect(try await isSealed(original.name))
 
         // Clones of the new template have the new column.
         let clone = "pgfast_tplcheck_\(UUID().uuidString.prefix(8).lowercased())"
@@ -92,6 +92,45 @@ import Testing
         #expect(try await Catalog.exists(stock) == false)
 
         try await Catalog.dropTemplate(changed.name)
+        try await Catalog.dropTemplate(original.name)
+    }
+
+    /// Branch switching: back and forth between two versions of the migrations builds each
+    /// once; a fourth version drops the oldest (three are kept).
+    @Test func switchingBranchesBackAndForthDoesNotRebuild() async throws {
+        let directory = try copyOfShopMigrations()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        let serverVersion = try await TestEnvironment.current.shared().serverVersion
+        let options = IsolatedDatabaseOptions(migrations: [directory.path])
+        let users = directory.appendingPathComponent("20250101000000_create_users_up.sql")
+        let base = try String(contentsOf: users, encoding: .utf8)
+        func checkout(_ branch: Int) throws -> TemplateRecipe {
+            try (base + (branch == 0 ? "" : "ALTER TABLE users ADD COLUMN branch\(branch) text;\n"))
+                .write(to: users, atomically: true, encoding: .utf8)
+            return try RecipeCache.make(options, serverVersion: serverVersion)
+        }
+        var built: [String] = []
+        for branch in [0, 1, 0, 1, 0] {
+            let recipe = try checkout(branch)
+            let store = try await freshStore()
+            #expect(try await store.template(for: recipe) == recipe.name)
+            built += await store.builds
+        }
+        let main = try checkout(0)
+        let feature = try checkout(1)
+        #expect(built == [main.name, feature.name], "each branch built once")
+        // Two more branches: the oldest of the four goes, three stay.
+        var recipes = [main, feature]
+        for branch in [2, 3] {
+            let recipe = try checkout(branch)
+            #expect(try await freshStore().template(for: recipe) == recipe.name)
+            recipes.append(recipe)
+        }
+        #expect(try await Catalog.exists(main.name) == false)
+        for recipe in recipes.dropFirst() {
+            #expect(try await isSealed(recipe.name))
+            try await Catalog.dropTemplate(recipe.name)
+        }
     }
 
     @Test func racingBuildersBuildOnce() async throws {
@@ -116,8 +155,15 @@ import Testing
         let recipe = try await recipe(migrations: directory)
         // What a builder killed half-way leaves: the private build database, unsealed.
         try await Catalog.admin.execute("CREATE DATABASE \(identifier: recipe.buildName)")
-        // Listed as an orphan build (unless another run's sweeper already dropped it).
-        if let info = try await TestDatabases.list().first(where: { $0.name == recipe.buildName }) {
+        // Listed as an orphan build (unless another run's sweeper already dropped it, or is
+        // dropping it right now, holding the build lock for that moment).
+        var info: TestDatabaseInfo?
+        for _ in 0..<100 {
+            info = try await TestDatabases.list().first(where: { $0.name == recipe.buildName })
+            if info?.isOrphan != false { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if let info {
             #expect(info.kind == .build)
             #expect(info.isOrphan)
         }

@@ -31,10 +31,12 @@ import Testing
         struct Boom: Error {}
         let reported = Mutex<(String, String)?>(nil)
         await #expect(throws: Boom.self) {
-            let report: @Sendable (String, String, Bool) -> Void = { name, url, _ in
-                reported.withLock { $0 = (name, url) }
+            let report: @Sendable (KeptReport) -> Void = { kept in
+                reported.withLock { $0 = (kept.name, kept.url) }
             }
-            try await IsolationScope.run(Shop.options, reportKept: report) { _, db in
+            try await IsolationScope.run(
+                Shop.options, test: "failingBlock", source: "WithIsolatedDatabaseTests.swift:33", reportKept: report
+            ) { _, db in
                 try await db.execute("INSERT INTO users (id, email, name) VALUES (1, 'kept@example.com', 'Kept')")
                 throw Boom()
             }
@@ -51,6 +53,12 @@ import Testing
         #expect(info.kind == .kept)
         #expect(info.ownerAlive == true)
         #expect(info.isOrphan == false)
+        // Labelled with the test it came from.
+        let label = try #require(info.label)
+        #expect(label.test == "failingBlock")
+        #expect(label.source == "WithIsolatedDatabaseTests.swift:33")
+        #expect(label.run == (try await TestEnvironment.current.shared().owner.hex))
+        #expect(abs(label.time.timeIntervalSinceNow) < 600)
         try await Catalog.admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
     }
 

@@ -4,10 +4,11 @@ import Synchronization
 
 /// Drops finished test databases off the tests' critical path.
 ///
-/// A drop is server work (about 8 ms) that competes with the tests for the
-/// server's CPU, so up to `deferred` of them wait for the end of the run, where
-/// ``Housekeeping`` does them after the process has exited; beyond that (a long
-/// run: each clone holds disk or RAM) they are dropped in the background at once.
+/// A finished clone holds disk (RAM, for a cluster in `/dev/shm`) for nothing,
+/// so it is dropped in the background at once, one drop at a time on one admin
+/// connection (what the connection budget allows beside the creations). What is
+/// still queued at the end of the run goes to ``Housekeeping``. `deferred`
+/// holds that many back for the end of the run instead (0 by default).
 final class DropQueue: Sendable {
     private struct State {
         var pending: [String] = []
@@ -22,7 +23,7 @@ final class DropQueue: Sendable {
     private let deferred: Int
     private let state = Mutex(State())
 
-    init(admin: ConnectionPool, logger: Logger, deferred: Int = 64) {
+    init(admin: ConnectionPool, logger: Logger, deferred: Int = 0) {
         self.admin = admin
         self.logger = logger
         self.deferred = deferred

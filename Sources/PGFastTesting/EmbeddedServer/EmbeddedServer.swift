@@ -56,7 +56,9 @@ public final class EmbeddedServer: Sendable {
     /// let server = try await EmbeddedServer.shared()
     /// let url = server.url(database: "app_test")
     /// ```
-    public static func shared(logger: Logger = Logger(label: "pgfast.embedded")) async throws -> EmbeddedServer {
+    public static func shared(logger: Logger = PGFastLog.logger(label: "pgfast.embedded")) async throws
+        -> EmbeddedServer
+    {
         try await SharedCache.instance.server(logger: logger)
     }
 
@@ -72,7 +74,7 @@ public final class EmbeddedServer: Sendable {
     /// ```
     public static func start(
         directory: String,
-        logger: Logger = Logger(label: "pgfast.embedded")
+        logger: Logger = PGFastLog.logger(label: "pgfast.embedded")
     ) async throws -> EmbeddedServer {
         try await start(directory: directory, options: Options(), logger: logger)
     }
@@ -82,7 +84,7 @@ public final class EmbeddedServer: Sendable {
         directory: String,
         options: Options,
         binaries: Binaries? = nil,
-        logger: Logger = Logger(label: "pgfast.embedded")
+        logger: Logger = PGFastLog.logger(label: "pgfast.embedded")
     ) async throws -> EmbeddedServer {
         let cluster = try await makeCluster(directory: directory, options: options, binaries: binaries, logger: logger)
         let (port, created) = try await cluster.ensureRunning()

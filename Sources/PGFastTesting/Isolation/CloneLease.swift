@@ -26,18 +26,19 @@ final class CloneLease: Sendable {
     /// Drops or keeps the database as `PGFAST_KEEP_DATABASES` says for a test
     /// that passed or failed; returns the kept database's name and URL.
     @discardableResult
-    func finish(failed: Bool) async -> (name: String, url: String)? {
+    func finish(failed: Bool, label: KeptLabel? = nil) async -> (name: String, url: String)? {
         switch shared.settings.keep {
-        case .all: await finish(keeping: true)
+        case .all: await finish(keeping: true, label: label)
         case .none: await finish(keeping: false)
-        case .failed: await finish(keeping: failed)
+        case .failed: await finish(keeping: failed, label: label)
         }
     }
 
     /// Drops the database, or renames it `pgfast_kept_…` (left alone by the
-    /// sweeper) and returns its new name and URL. Runs once.
+    /// sweeper, labelled with `label` for `pgfast test-db list`) and returns its
+    /// new name and URL. Runs once.
     @discardableResult
-    func finish(keeping keep: Bool) async -> (name: String, url: String)? {
+    func finish(keeping keep: Bool, label: KeptLabel? = nil) async -> (name: String, url: String)? {
         guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         defer { if holdsSlot { shared.slots.signal() } }
         guard !borrowed else { return nil }
@@ -50,6 +51,14 @@ final class CloneLease: Sendable {
         do {
             try await Database(pool: shared.admin).execute(
                 "ALTER DATABASE \(identifier: name) RENAME TO \(identifier: kept)")
+            let label = label ?? KeptLabel(test: "unknown", source: nil, run: shared.owner)
+            do {
+                try await Database(pool: shared.admin).execute(
+                    SQL(unsafeRaw: "COMMENT ON DATABASE \"\(kept)\" IS \(sqlLiteral(label.comment))"))
+            } catch {
+                shared.logger.warning(
+                    "cannot label the kept database", metadata: ["database": "\(kept)", "error": "\(error)"])
+            }
             return (kept, shared.server.url(database: kept))
         } catch {
             shared.logger.warning(

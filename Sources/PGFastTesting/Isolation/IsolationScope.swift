@@ -27,10 +27,12 @@ final class IsolationScope: Sendable {
 
     /// Opens the primary database, runs `body` with it as `IsolatedDatabase.current`,
     /// then drops every database of the scope, keeping them if the body failed.
-    /// `reportKept` hears about each kept database (name, URL, whether the body failed).
+    /// `reportKept` hears about each kept database; `test` and `source` label it.
     static func run<Result>(
         _ options: IsolatedDatabaseOptions,
-        reportKept: @Sendable (String, String, Bool) -> Void = { _, _, _ in },
+        test: String = "withIsolatedDatabase",
+        source: String? = nil,
+        reportKept: @Sendable (KeptReport) -> Void = { _ in },
         _ body: (IsolationScope, IsolatedDatabase) async throws -> Result
     ) async throws -> Result {
         let scope = IsolationScope(options: options)
@@ -72,12 +74,27 @@ final class IsolationScope: Sendable {
             ((state.primary.map { [$0] } ?? []) + state.extras, state.failed)
         }
         for database in databases where !database.lease.borrowed {
-            if let kept = await database.lease.finish(failed: failed) {
-                reportKept(kept.name, kept.url, failed)
+            let label = KeptLabel(test: test, source: source, run: database.lease.shared.owner)
+            if let kept = await database.lease.finish(failed: failed, label: label) {
+                let (url, note) = database.lease.shared.server.printableURL(database: kept.name)
+                reportKept(KeptReport(name: kept.name, url: url, passwordNote: note, failed: failed))
             }
         }
         return try outcome.get()
     }
+}
+
+/// A database kept at the end of a test, as it is printed and attached: the URL carries no password.
+struct KeptReport: Sendable {
+    let name: String
+    /// The URL without its password.
+    let url: String
+    /// Where the password comes from instead ("password from TEST_DATABASE_URL"), when the URL had one.
+    let passwordNote: String?
+    let failed: Bool
+
+    /// The URL and the note, for a printed line.
+    var printedURL: String { url + (passwordNote.map { " (\($0))" } ?? "") }
 }
 
 /// Ends a transaction-mode test by rolling back, carrying the test's result out.
@@ -123,12 +140,15 @@ public func withIsolatedDatabase<Result>(
 ) async throws -> Result {
     var options = options
     options.projectRoot = options.projectRoot ?? ProjectRoot.containing(sourceFile: filePath)
-    let report: @Sendable (String, String, Bool) -> Void = { name, url, failed in
-        let reason = failed ? "of a failed block" : "(PGFAST_KEEP_DATABASES=all)"
+    let report: @Sendable (KeptReport) -> Void = { kept in
+        let reason = kept.failed ? "of a failed block" : "(PGFAST_KEEP_DATABASES=all)"
         FileHandle.standardError.write(
-            Data("pgfast: database \(name) \(reason) is kept: \(DatabaseConfig.redacted(url))\n".utf8))
+            Data("pgfast: database \(kept.name) \(reason) is kept: \(kept.printedURL)\n".utf8))
     }
-    return try await IsolationScope.run(options, reportKept: report) { _, database in try await body(database) }
+    let source = URL(fileURLWithPath: filePath).lastPathComponent
+    return try await IsolationScope.run(
+        options, test: "withIsolatedDatabase in \(source)", source: source, reportKept: report
+    ) { _, database in try await body(database) }
 }
 
 extension IsolatedDatabase {

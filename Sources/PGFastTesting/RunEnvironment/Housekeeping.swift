@@ -3,7 +3,12 @@ import Logging
 import PGFast
 
 /// Work a test run leaves for after it has exited: dropping its finished
-/// clones and making the next run's stock of ready ones.
+/// clones, then trimming and topping up the next run's stock of ready ones
+/// (drops before creates: the peak never exceeds what is left).
+///
+/// While it works it holds the run's lease lock (taken as soon as the exiting
+/// process lets it go), so the next run's sweep never takes the run for a dead
+/// one and never reports its clones as left behind.
 ///
 /// It is server-side work (about 10 ms a clone, 8 ms a drop) that no test waits
 /// for, so it should not hold up the end of `swift test` either. When `psql` is
@@ -16,18 +21,60 @@ struct Housekeeping {
     let admin: ConnectionPool
     let logger: Logger
 
-    /// Each statement must stand alone (no binds): they run in autocommit, one by one.
-    func run(_ statements: [SQL]) async {
-        guard !statements.isEmpty else { return }
+    /// One piece of work. Each must stand alone (no binds): they run in autocommit, one by one.
+    enum Step {
+        /// A statement.
+        case statement(SQL)
+        /// A query whose rows are statements, each run in turn (psql's `\gexec`): decisions
+        /// made on the server, under the locks the script holds, at the moment they apply.
+        case generated(SQL)
+    }
+
+    /// Runs `steps`; a detached psql first takes `owner`'s lease lock (it waits until
+    /// this process has let it go), so the run counts as alive until its work is done.
+    func run(_ steps: [Step], holding owner: OwnerID) async {
+        guard !steps.isEmpty else { return }
         if let psql = server.psql, let environment = Self.libpqEnvironment(server.admin) {
+            let lease = Step.statement(
+                SQL(unsafeRaw: "SELECT pg_advisory_lock(\(OwnerID.lockClass), \(owner.value))"))
             do {
-                try detach(psql: psql, environment: environment, script: statements.map { $0.text + ";\n" }.joined())
+                try detach(psql: psql, environment: environment, script: Self.script([lease] + steps))
                 return
             } catch {
                 logger.debug("cannot start psql for housekeeping; doing it now", metadata: ["error": "\(error)"])
             }
         }
-        let db = Database(pool: admin)
+        do {
+            try await Database(pool: admin).withConnection { db in
+                for step in steps { await Self.perform(step, on: db, logger: logger) }
+            }
+        } catch {
+            logger.debug("housekeeping failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The steps as a psql script.
+    static func script(_ steps: [Step]) -> String {
+        steps.map { step in
+            switch step {
+            case .statement(let sql): sql.text + ";\n"
+            case .generated(let sql): sql.text + " \\gexec\n"
+            }
+        }.joined()
+    }
+
+    /// One step in this process (no psql at hand); a failure only means less stock.
+    static func perform(_ step: Step, on db: Database, logger: Logger) async {
+        var statements: [SQL] = []
+        switch step {
+        case .statement(let sql): statements = [sql]
+        case .generated(let sql):
+            do {
+                statements = try await db.query(sql).decode(String.self).map { SQL(unsafeRaw: $0) }
+            } catch {
+                logger.debug("housekeeping query failed", metadata: ["sql": "\(sql.text)", "error": "\(error)"])
+            }
+        }
         for statement in statements {
             do {
                 try await db.execute(statement)
@@ -79,6 +126,9 @@ struct Housekeeping {
             }
         }
         environment["PGAPPNAME"] = "pgfast housekeeping"
+        // Quiet: no NOTICE for `DROP DATABASE IF EXISTS` of a database already gone.
+        environment["PGOPTIONS"] = [environment["PGOPTIONS"], "-c client_min_messages=warning"]
+            .compactMap { $0 }.joined(separator: " ")
         return environment
     }
 }

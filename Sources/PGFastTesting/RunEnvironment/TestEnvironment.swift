@@ -18,6 +18,10 @@ actor TestEnvironment {
         let settings: TestSettings
         let logger: Logger
         let serverVersion: Int
+        /// The connected role when it is not a superuser: its templates are its own (``RecipeCache/make(_:serverVersion:role:)``).
+        let templateRole: String?
+        /// Bytes of ready stock per lineage (``StockBudget``), also the room for a lineage's older templates.
+        let stockBudget: Int64
         /// Isolated databases held at once by this process: its share of `max_connections`.
         let slots: AsyncSemaphore
         let slotCount: Int
@@ -34,8 +38,10 @@ actor TestEnvironment {
 
         init(
             server: TestServer, admin: ConnectionPool, lease: OwnerLease, settings: TestSettings, logger: Logger,
-            serverVersion: Int, slotCount: Int
+            serverVersion: Int, slotCount: Int, stockBudget: Int64, templateRole: String?
         ) {
+            self.templateRole = templateRole
+            self.stockBudget = stockBudget
             self.server = server
             self.admin = admin
             self.lease = lease
@@ -80,7 +86,7 @@ actor TestEnvironment {
     private var sharedTransactionClones: [String: Task<ReadyClone, any Error>] = [:]
     /// Drops what dead runs left; awaited at exit so a short run still finishes it.
     private var sweep: Task<Void, Never>?
-    let logger = Logger(label: "pgfast.testing")
+    let logger = PGFastLog.logger(label: "pgfast.testing")
 
     /// Brings the environment up once per process.
     func shared() async throws -> Shared {
@@ -89,8 +95,10 @@ actor TestEnvironment {
         setup = task
         do {
             let shared = try await task.value
+            // No suspension from here to the end: other callers wait on `setup`, then use `store`.
             store = TemplateStore(
-                server: shared.server, admin: shared.admin, logger: logger, forceRebuild: shared.settings.forceRebuild)
+                server: shared.server, admin: shared.admin, logger: logger, forceRebuild: shared.settings.forceRebuild,
+                keep: shared.settings.templatesKept, budget: shared.stockBudget)
             ExitHook.install()
             let logger = self.logger
             sweep = Task { await Sweeper(shared: shared).sweep(logger: logger) }
@@ -110,16 +118,19 @@ actor TestEnvironment {
         // Creations, plus room for claims (renames), drops, the sweep and template checks beside them.
         adminConfig.maxConnections = settings.creationConcurrency + 4
         adminConfig.acquireTimeout = .seconds(120)
-        adminConfig.applicationName = "pgfast admin"
+        adminConfig.applicationName = "pgfast admin pid \(getpid())"
+        // PGFast's own statements say nothing (`DROP DATABASE IF EXISTS` of one already gone).
+        adminConfig.serverSettings["client_min_messages"] = "warning"
         let admin = try await ConnectionPool(adminConfig, logger: logger)
-        let lease = try await OwnerLease.acquire(server: server)
+        let lease = try await OwnerLease.acquire(server: server, logger: logger)
         let db = Database(pool: admin)
-        let (maxConnections, reserved, version) = try await db.query(
+        let (maxConnections, reserved, version, role, superuser) = try await db.query(
             """
             SELECT current_setting('max_connections')::int8, current_setting('superuser_reserved_connections')::int8,
-                   current_setting('server_version_num')::int8
+                   current_setting('server_version_num')::int8, current_user::text,
+                   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
             """
-        ).decode((Int, Int, Int).self)[0]
+        ).decode((Int, Int, Int, String, Bool).self)[0]
         // Leave room for a second process (two `swift test` at once, CI shards) and for admin work.
         let budget = settings.maxConnections ?? max(8, (maxConnections - reserved - 10) / 2)
         let perTest = settings.testConnections
@@ -134,7 +145,8 @@ actor TestEnvironment {
             "isolated databases ready", metadata: ["owner": "\(lease.owner)", "slots": "\(slotCount)"])
         return Shared(
             server: server, admin: admin, lease: lease, settings: settings, logger: logger, serverVersion: version,
-            slotCount: slotCount)
+            slotCount: slotCount, stockBudget: await StockBudget.bytes(settings: settings, server: server, on: db),
+            templateRole: superuser ? nil : role)
     }
 
     /// The sealed template for `recipe`, built if needed.
@@ -165,34 +177,34 @@ actor TestEnvironment {
         return try await task.value
     }
 
-    /// At exit: unused clones become the next run's ready stock, the stock is
-    /// topped up to what this run used, and finished clones are dropped; the
-    /// last two by ``Housekeeping``, after the process has gone.
+    /// At exit: finished clones are dropped; unused clones become the next
+    /// run's ready stock as far as the lineage's byte budget (``StockBudget``)
+    /// allows; the stock is trimmed to the budget and topped up to what this run
+    /// used. The drops, trims and top-ups are ``Housekeeping``'s, after the
+    /// process has gone, in that order.
     func shutdown() async {
         guard let setup, let shared = try? await setup.value else { return }
         await sweep?.value
         let admin = Database(pool: shared.admin)
-        var creates: [SQL] = []
+        // Measured again: free space changes during a run.
+        let budget = await StockBudget.bytes(settings: shared.settings, server: shared.server, on: admin)
+        var stockSteps: [Housekeeping.Step] = []
+        var queued = 0
         for factory in factories.values {
-            let (unused, unclaimed) = await factory.close()
-            var kept = 0
-            for clone in unused {
-                await clone.pool.close()
-                let stock = DatabaseNames.ready(lineage: factory.lineage, key: factory.key, id: shared.stockID())
-                do {
-                    try await admin.execute("ALTER DATABASE \(identifier: clone.name) RENAME TO \(identifier: stock)")
-                    kept += 1
-                } catch {
-                    shared.drops.enqueue(clone.name)
-                }
-            }
-            let wanted = min(await factory.taken, shared.settings.stock) - kept - unclaimed
-            let strategy = await factory.stockStrategy
-            for _ in 0..<max(0, wanted) {
-                let stock = DatabaseNames.ready(lineage: factory.lineage, key: factory.key, id: shared.stockID())
-                creates.append(
-                    CloneFactory.createStatement(name: stock, template: factory.template, strategy: strategy))
-            }
+            let (unused, _) = await factory.close()
+            for clone in unused { await clone.pool.close() }
+            let wanted = min(await factory.taken, shared.settings.stock)
+            let kept = await keepAsStock(unused, of: factory, wanted: wanted, budget: budget, shared: shared)
+            queued += max(0, wanted - kept)
+            stockSteps += [
+                .statement(StockBudget.lock(lineage: factory.lineage)),
+                StockBudget.trim(lineage: factory.lineage, key: factory.key, budget: budget),
+                StockBudget.topUp(
+                    lineage: factory.lineage, key: factory.key, template: factory.template,
+                    strategy: await factory.stockStrategy, wanted: wanted, idPrefix: shared.owner.hex + "h",
+                    budget: budget),
+                .statement(StockBudget.unlock(lineage: factory.lineage)),
+            ]
         }
         for task in sharedTransactionClones.values {
             if let clone = try? await task.value {
@@ -200,15 +212,66 @@ actor TestEnvironment {
                 shared.drops.enqueue(clone.name)
             }
         }
-        let drops = await shared.drops.takePending().map { name -> SQL in
-            "DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)"
+        let drops = await shared.drops.takePending().map { name -> Housekeeping.Step in
+            .statement("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
         }
-        shared.stockQueued.store(creates.count, ordering: .relaxed)
+        shared.stockQueued.store(queued, ordering: .relaxed)
+        shared.lease.stopBeating()
         await Housekeeping(server: shared.server, admin: shared.admin, logger: logger)
-            .run(creates + drops)
+            .run(drops + stockSteps, holding: shared.owner)
         if let path = shared.settings.statisticsFile {
             await writeStatistics(to: path, shared: shared)
         }
+    }
+
+    /// Renames unused clones to ready stock while the lineage's stock stays within
+    /// `budget` and `wanted`, under the lineage's stock lock; drops the rest. Returns how many were kept.
+    private func keepAsStock(
+        _ unused: [ReadyClone], of factory: CloneFactory, wanted: Int, budget: Int64, shared: Shared
+    ) async -> Int {
+        guard !unused.isEmpty else { return 0 }
+        var kept = 0
+        var handled = 0
+        do {
+            try await Database(pool: shared.admin).withConnection { db in
+                try await db.execute(StockBudget.lock(lineage: factory.lineage))
+                do {
+                    var (bytes, current) = try await StockBudget.usage(
+                        lineage: factory.lineage, key: factory.key, on: db)
+                    for clone in unused {
+                        handled += 1
+                        let size = Int64(
+                            try await db.value("SELECT pg_database_size(\(clone.name))::int8", as: Int?.self) ?? 0)
+                        guard current < wanted, bytes + size <= budget else {
+                            shared.drops.enqueue(clone.name)
+                            continue
+                        }
+                        let stock = DatabaseNames.ready(
+                            lineage: factory.lineage, key: factory.key, id: shared.stockID())
+                        do {
+                            try await db.execute(
+                                "ALTER DATABASE \(identifier: clone.name) RENAME TO \(identifier: stock)")
+                            // Its heartbeat is this run's: the run that claims it must not inherit a stale one.
+                            _ = try? await db.execute(SQL(unsafeRaw: "COMMENT ON DATABASE \"\(stock)\" IS NULL"))
+                            bytes += size
+                            current += 1
+                            kept += 1
+                        } catch {
+                            shared.drops.enqueue(clone.name)
+                        }
+                    }
+                } catch {
+                    _ = try? await db.execute(StockBudget.unlock(lineage: factory.lineage))
+                    throw error
+                }
+                try await db.execute(StockBudget.unlock(lineage: factory.lineage))
+            }
+        } catch {
+            logger.debug("cannot keep unused clones as stock", metadata: ["error": "\(error)"])
+            // The one being looked at when it failed may or may not have been renamed: drop it if it was not.
+            for clone in unused.dropFirst(max(0, handled - 1)) { shared.drops.enqueue(clone.name) }
+        }
+        return kept
     }
 
     /// What `PGFAST_STATISTICS_FILE` receives: how long tests waited for a database,

@@ -11,6 +11,10 @@ struct TestServer: Sendable {
     private let publicURL: @Sendable (String) -> String
     /// `psql`, for housekeeping that outlives the test process (see ``Housekeeping``); nil when absent.
     let psql: String?
+    /// The cluster's data directory when it is on this machine (the embedded server), for its free space.
+    var dataDirectory: String?
+    /// Where the password of ``url(database:)`` comes from when it is left out of printed URLs.
+    var passwordSource = "TEST_DATABASE_URL"
 
     /// Resolves the server once per process.
     static func resolve(
@@ -26,13 +30,15 @@ struct TestServer: Sendable {
                     code: .invalidConfiguration, message: "TEST_DATABASE_URL: \(error.message)")
             }
             return TestServer(
-                admin: admin, publicURL: { replacingDatabase(in: url, with: $0) }, psql: findPSQL(near: nil))
+                admin: admin, publicURL: { replacingDatabase(in: url, with: $0) }, psql: findPSQL(near: nil),
+                dataDirectory: nil)
         }
         let server = try await EmbeddedServer.shared(logger: logger)
         let admin = try DatabaseConfig(url: server.socketURL)
         return TestServer(
             admin: admin, publicURL: { server.url(database: $0) },
-            psql: findPSQL(near: server.cluster.binaries.directory))
+            psql: findPSQL(near: server.cluster.binaries.directory), dataDirectory: server.cluster.dataDirectory,
+            passwordSource: "the embedded server's settings")
     }
 
     /// The configuration of a database on this server.
@@ -44,6 +50,34 @@ struct TestServer: Sendable {
 
     /// A URL for the database that other tools (psql, other drivers) accept.
     func url(database name: String) -> String { publicURL(name) }
+
+    /// ``url(database:)`` without its password, for what is printed or attached (CI
+    /// uploads attachments), and a note saying where the password comes from instead.
+    func printableURL(database name: String) -> (url: String, note: String?) {
+        let (url, hadPassword) = removingPassword(from: publicURL(name))
+        return (url, hadPassword ? "password from \(passwordSource)" : nil)
+    }
+}
+
+/// `url` with its password removed (a URL's user info, a conninfo's `password=`), and whether it had one.
+func removingPassword(from url: String) -> (String, Bool) {
+    if url.contains("://"), var components = URLComponents(string: url) {
+        var had = components.password != nil
+        components.password = nil
+        if var items = components.queryItems, items.contains(where: { $0.name == "password" }) {
+            items.removeAll { $0.name == "password" }
+            components.queryItems = items.isEmpty ? nil : items
+            had = true
+        }
+        return (components.string ?? url, had)
+    }
+    // conninfo: key = value pairs, values optionally single-quoted.
+    let pattern = #"(^|\s)password\s*=\s*('(\\.|[^'])*'|\S*)"#
+    guard let regex = try? NSRegularExpression(pattern: pattern) else { return (url, false) }
+    let range = NSRange(url.startIndex..., in: url)
+    guard regex.firstMatch(in: url, range: range) != nil else { return (url, false) }
+    let stripped = regex.stringByReplacingMatches(in: url, range: range, withTemplate: "$1")
+    return (stripped.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "  ", with: " "), true)
 }
 
 /// `psql` next to the server programs, else on `PATH`.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Knobs for isolated databases, read from `PGFAST_*` environment variables.
 ///
@@ -14,6 +15,11 @@ import Foundation
 /// | `PGFAST_MAX_DATABASES` | isolated databases this process holds at once (tests beyond wait their turn) | 2 per core (at least 4), within the connection share |
 /// | `PGFAST_TEST_CONNECTIONS` | pool size of each test database | 4 |
 /// | `PGFAST_STOCK` | most clones per template left ready for the next run (it keeps as many as this run used) | 128 |
+/// | `PGFAST_STOCK_BYTES` | bytes of ready clones per server and template lineage, shared by every process (`500MB`, `1GiB`) | 1 GiB, less when the cluster's filesystem has under 4 GiB free |
+/// | `PGFAST_KEPT_MAX` | kept databases left on the server; older ones are dropped by the next run | 20 |
+/// | `PGFAST_TEMPLATES_KEPT` | templates kept per lineage (switching branches back does not rebuild) | 3 |
+/// | `PGFAST_LEASE_GRACE` | seconds a run without its lease lock still counts as alive after its last heartbeat | 30 |
+/// | `PGFAST_LOG_LEVEL` | `trace` … `critical`: what PGFast prints | `notice` |
 /// | `PGFAST_STATISTICS_FILE` | at exit, write a JSON summary of the run there (waits, templates built, clones made) | off |
 struct TestSettings: Sendable {
     enum KeepPolicy: String, Sendable {
@@ -30,6 +36,12 @@ struct TestSettings: Sendable {
     var testConnections = 4
     var statisticsFile: String?
     var stock = 128
+    /// Nil: the default, decided against the server's free space (``StockBudget``).
+    var stockBytes: Int64?
+    var keptMax = 20
+    var templatesKept = 3
+    var grace = Liveness.defaultGrace
+    var logLevel: Logger.Level = .notice
 
     init() {}
 
@@ -61,6 +73,37 @@ struct TestSettings: Sendable {
         maxDatabases = try integer("PGFAST_MAX_DATABASES", in: 1...10_000)
         testConnections = try integer("PGFAST_TEST_CONNECTIONS", in: 1...100) ?? testConnections
         stock = try integer("PGFAST_STOCK", in: 0...10_000) ?? stock
+        if let text = environment["PGFAST_STOCK_BYTES"], !text.isEmpty {
+            guard let bytes = Self.bytes(text) else {
+                throw IsolatedDatabaseError(
+                    code: .invalidConfiguration,
+                    message: "PGFAST_STOCK_BYTES=\(text) is not a size in bytes (e.g. 1073741824, 500MB, 1GiB)")
+            }
+            stockBytes = bytes
+        }
+        keptMax = try integer("PGFAST_KEPT_MAX", in: 0...10_000) ?? keptMax
+        templatesKept = try integer("PGFAST_TEMPLATES_KEPT", in: 1...100) ?? templatesKept
+        grace = try Liveness.grace(environment: environment)
+        logLevel = try PGFastLog.level(environment: environment)
         statisticsFile = environment["PGFAST_STATISTICS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `1048576`, `500MB`, `1.5GiB`, `64k`: bytes (K, M, G, T in powers of 1024, with or without `B`/`iB`).
+    static func bytes(_ text: String) -> Int64? {
+        var number = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var factor: Double = 1
+        for suffix in ["ib", "b"] where number.hasSuffix(suffix) {
+            number.removeLast(suffix.count)
+            break
+        }
+        if let unit = number.last, let power = ["k": 1, "m": 2, "g": 3, "t": 4][String(unit)] {
+            number.removeLast()
+            factor = pow(1024, Double(power))
+        }
+        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value >= 0, value.isFinite else {
+            return nil
+        }
+        let bytes = value * factor
+        return bytes < Double(Int64.max) ? Int64(bytes) : nil
     }
 }

@@ -13,18 +13,22 @@ actor RecipeCache {
         if let task = recipes[key] { return try await task.value }
         // Stored before any suspension: the tests that arrive meanwhile wait for this one task.
         let task = Task { () throws -> TemplateRecipe in
-            let serverVersion = try await TestEnvironment.current.shared().serverVersion
-            return try Self.make(key, serverVersion: serverVersion)
+            let shared = try await TestEnvironment.current.shared()
+            return try Self.make(key, serverVersion: shared.serverVersion, role: shared.templateRole)
         }
         recipes[key] = task
         return try await task.value
     }
 
-    static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int) throws -> TemplateRecipe {
+    /// `role`: the role that builds and clones, when it is not a superuser. Its templates' tables
+    /// are its own, so it gets a lineage of its own: another role's clones could not write to them.
+    static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int, role: String? = nil) throws
+        -> TemplateRecipe
+    {
         let environment = ProcessInfo.processInfo.environment
         let root = URL(fileURLWithPath: options.projectRoot ?? ProjectRoot.find())
         func resolve(_ paths: [String]) -> [URL] { paths.map { Self.resolve($0, against: root) } }
-        let base: TemplateRecipe
+        var base: TemplateRecipe
         let migrations: MigrationSet?
         switch options.template.base {
         case .dump(let path):
@@ -37,6 +41,11 @@ actor RecipeCache {
         case .discovered, .migrations:
             (base, migrations) = try migrationRecipe(
                 options, root: root, environment: environment, serverVersion: serverVersion)
+        }
+        if let role {
+            base = TemplateRecipe(
+                lineage: TemplateRecipe.hash(["role", role, base.lineage], length: 8), key: base.key,
+                parent: base.parent, summary: base.summary, build: base.build)
         }
         guard !options.fixtures.isEmpty else { return base }
 

@@ -14,13 +14,22 @@ actor TemplateStore {
     private let admin: ConnectionPool
     private let logger: Logger
     private let forceRebuild: Bool
+    /// Templates kept per lineage, the newest first: switching git branches back and forth reuses them.
+    private let keep: Int
+    /// Bytes the older templates of a lineage may take beside the newest; nil: no limit.
+    private let budget: Int64?
     private var templates: [String: Task<String, any Error>] = [:]
 
-    init(server: TestServer, admin: ConnectionPool, logger: Logger, forceRebuild: Bool) {
+    init(
+        server: TestServer, admin: ConnectionPool, logger: Logger, forceRebuild: Bool, keep: Int = 3,
+        budget: Int64? = nil
+    ) {
         self.server = server
         self.admin = admin
         self.logger = logger
         self.forceRebuild = forceRebuild
+        self.keep = max(1, keep)
+        self.budget = budget
     }
 
     /// The sealed template's name, building it if needed. A failure is
@@ -125,19 +134,32 @@ actor TemplateStore {
         try await db.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
     }
 
-    /// Drops the older templates of the lineage and the clones left ready from them.
+    /// Keeps the newest `keep` templates of the lineage (within `budget`), drops older
+    /// ones, and drops the clones left ready from templates other than `name`.
     /// Best effort: one that is being cloned right now is left for next time.
     private func dropSuperseded(lineage: String, keeping name: String, on db: Database) async {
         do {
             let prefixes = ["pgfast_tpl_\(lineage)_", "pgfast_ready_\(lineage)_"]
+            // Newest first: a build gets a new oid, a rename keeps it.
             let rows = try await db.query(
                 """
-                SELECT datname::text FROM pg_database
+                SELECT datname::text, pg_database_size(oid)::int8 FROM pg_database
                 WHERE (starts_with(datname::text, \(prefixes[0])) OR starts_with(datname::text, \(prefixes[1])))
                   AND datname::text <> \(name)
                   AND NOT starts_with(datname::text, \("pgfast_ready_" + name.dropFirst("pgfast_tpl_".count) + "_"))
-                """)
-            for old in try rows.decode(String.self) {
+                ORDER BY oid DESC
+                """
+            ).decode((String, Int).self)
+            var kept = 1
+            var bytes: Int64 = 0
+            for (old, size) in rows {
+                if old.hasPrefix("pgfast_tpl_") {
+                    bytes += Int64(size)
+                    if kept < keep && bytes <= budget ?? .max {
+                        kept += 1
+                        continue
+                    }
+                }
                 do {
                     if old.hasPrefix("pgfast_tpl_") {
                         try await dropTemplate(old, on: db)

@@ -1,5 +1,4 @@
 import Foundation
-import PGFast
 import Testing
 
 /// Gives each test its own database, cloned from a template that already holds
@@ -45,10 +44,12 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         for fixtures in test.traits.compactMap({ $0 as? FixturesTrait }) {
             options.fixtures += fixtures.names.filter { !options.fixtures.contains($0) }
         }
-        let report: @Sendable (String, String, Bool) -> Void = { name, url, failed in
-            Self.reportKept(test: test, name: name, url: url, failed: failed)
-        }
-        try await IsolationScope.run(options, reportKept: report) { scope, _ in
+        let report: @Sendable (KeptReport) -> Void = { kept in Self.reportKept(test: test, kept) }
+        let location = test.sourceLocation
+        let source = "\(location.fileName):\(location.line):\(location.column)"
+        try await IsolationScope.run(
+            options, test: "\(test.id)", source: source, reportKept: report
+        ) { scope, _ in
             let watcher = IssueHandlingTrait.compactMapIssues { issue in
                 if issue.isFailure { scope.markFailed() }
                 return issue
@@ -71,13 +72,12 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         return options
     }
 
-    static func reportKept(test: Test, name: String, url: String, failed: Bool) {
-        let outcome = failed ? "failed" : "passed (PGFAST_KEEP_DATABASES=all)"
+    /// Prints and attaches the kept database's URL, never its password.
+    static func reportKept(test: Test, _ kept: KeptReport) {
+        let outcome = kept.failed ? "failed" : "passed (PGFAST_KEEP_DATABASES=all)"
         FileHandle.standardError.write(
-            Data(
-                "pgfast: test \(test.name) \(outcome); its database \(name) is kept: \(DatabaseConfig.redacted(url))\n"
-                    .utf8))
-        Attachment.record(url, named: "pgfast-database-url.txt")
+            Data("pgfast: test \(test.name) \(outcome); its database \(kept.name) is kept: \(kept.printedURL)\n".utf8))
+        Attachment.record(kept.url, named: "pgfast-database-url.txt")
     }
 }
 
