@@ -3,6 +3,7 @@
 ///
 /// ```swift
 /// let options = IsolatedDatabaseOptions(migrations: ["db/migrations"], fixtures: ["db/fixtures"])
+/// let app = IsolatedDatabaseOptions(migrations: ["db/migrations"], module: "todo")
 /// ```
 public struct IsolatedDatabaseOptions: Sendable, Hashable {
     /// Migration directories; nil means `PGFAST_MIGRATIONS_DIRS`, else every `**/migrations` under the project root.
@@ -12,18 +13,25 @@ public struct IsolatedDatabaseOptions: Sendable, Hashable {
     /// Fixture names to load (`users` for `{version}_users_fixture.sql`), in migration order.
     public var fixtures: [String]
     public var mode: IsolationMode
-    /// The project root for discovery and relative paths; nil is the package root
-    /// (the nearest directory with a `Package.swift`, from the working directory up).
+    /// The project root for discovery and relative paths; nil is the root of the package
+    /// holding the test (the nearest directory with a `Package.swift` above its source
+    /// file, else above the working directory): `PathBase.package(containing:)`,
+    /// the base to give the app's `Migrator` so both read the same folders.
     public var projectRoot: String?
+    /// The migrator module the template's history is recorded under: the app's
+    /// `Migrator(…, module:)`, so the app's own migrator, run at startup on a test's
+    /// clone, finds every migration applied. A test's `"default"` takes its suite's.
+    public var module: String
 
     public init(
         migrations: [String]? = nil, fixtures fixtureDirectories: [String]? = nil, load fixtureNames: [String] = [],
-        mode: IsolationMode = .clone, projectRoot: String? = nil
+        mode: IsolationMode = .clone, projectRoot: String? = nil, module: String = "default"
     ) {
         self.migrations = migrations
         self.fixtureDirectories = fixtureDirectories
         self.fixtures = fixtureNames
         self.mode = mode
         self.projectRoot = projectRoot
+        self.module = module
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import PGFast
+@_spi(PGFastInternal) import PGFast
 
 /// Turns options (directories, fixture names) into template recipes, once per
 /// process: reading and hashing the files is done by the first test only.
@@ -22,12 +22,9 @@ actor RecipeCache {
 
     static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int) throws -> TemplateRecipe {
         let environment = ProcessInfo.processInfo.environment
-        let root = URL(fileURLWithPath: options.projectRoot ?? ProjectRoot.find())
-        func resolve(_ paths: [String]) -> [URL] {
-            paths.map { path in
-                path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
-            }
-        }
+        let pathBase = PathBase.directory(options.projectRoot ?? ProjectRoot.find())
+        let root = pathBase.root
+        func resolve(_ paths: [String]) -> [URL] { paths.map(pathBase.resolve) }
         let migrations: MigrationSet
         do {
             if let directories = options.migrations {
@@ -41,16 +38,17 @@ actor RecipeCache {
         }
         let directoryList = migrations.directories.map(\.path).sorted()
         let base = TemplateRecipe(
-            lineage: TemplateRecipe.hash(["migrations"] + directoryList, length: 8),
+            // The module is part of what the template holds (its history rows), so of both.
+            lineage: TemplateRecipe.hash(["migrations", "module=" + options.module] + directoryList, length: 8),
             key: TemplateRecipe.hash(
-                [PGFastVersion.string, String(serverVersion / 100)]
+                [PGFastVersion.string, String(serverVersion / 100), "module=" + options.module]
                     + migrations.migrations.flatMap { [$0.version, $0.name, $0.checksum] },
                 length: 16),
             parent: nil,
             summary: "\(migrations.migrations.count) migration(s) in "
                 + directoryList.map { relative($0, to: root) }.joined(separator: ", "),
             build: { database in
-                _ = try await Migrator(database: database, migrations: migrations).up()
+                _ = try await Migrator(database: database, migrations: migrations, module: options.module).up()
             })
         guard !options.fixtures.isEmpty else { return base }
 
