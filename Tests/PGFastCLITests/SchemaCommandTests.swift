@@ -96,7 +96,8 @@ struct SchemaCommandTests {
             let target = ["--database-url", url, "--migrations", copy.path]
             let up = try await CLI.run(["schema", "up", "--target", "20250101120000"] + target)
             #expect(up.status == 0)
-            #expect(up.stdout.components(separatedBy: "\napplied ").count == 3)  // two applied lines, after the database line
+            // Two applied lines, after the database line.
+            #expect(up.stdout.components(separatedBy: "\napplied ").count == 3)
 
             let file = copy.appending(path: "20250101000000_create_users_up.sql")
             try (try String(contentsOf: file, encoding: .utf8) + "-- edited\n").write(

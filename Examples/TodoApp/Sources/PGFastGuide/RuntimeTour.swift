@@ -60,6 +60,11 @@ public func moveTodos(_ db: Database, from source: Int, to target: Int) async th
 public struct Preferences: Codable, Sendable, Equatable {
     public var theme: String
     public var reminders: Bool
+
+    public init(theme: String, reminders: Bool) {
+        self.theme = theme
+        self.reminders = reminders
+    }
 }
 
 public func richValues(_ db: Database) async throws -> Preferences {
