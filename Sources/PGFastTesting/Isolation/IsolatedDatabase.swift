@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Inside a test with the ``IsolatedDatabaseTrait`` trait, read
 /// ``current``; elsewhere use ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:module:filePath:_:)``
-/// or ``make(_:filePath:)``. It runs SQL itself (it is a ``QueryExecutor``), or hands
+/// or ``make(_:filePath:)``. It runs SQL itself (it is a `QueryExecutor`), or hands
 /// out its ``database``, ``pool`` and ``url``.
 ///
 /// ```swift
