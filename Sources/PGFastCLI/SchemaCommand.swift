@@ -29,8 +29,10 @@ struct SchemaCommand: AsyncParsableCommand {
                 """)
         var layout: String?
 
-        @Option(help: "The module whose history to use (several can share a database).")
-        var module = "default"
+        @Option(
+            help:
+                "The module whose history to use (several can share a database; default: PGFAST_MODULE, else default).")
+        var module: String?
 
         @Option(help: "The schema migrations run in ({{tables.x}} renders into it).")
         var schema: String?
@@ -38,12 +40,23 @@ struct SchemaCommand: AsyncParsableCommand {
         @Option(help: "Seconds to wait for another migrator's lock.")
         var timeout: Double?
 
+        /// The environment variable naming the module when `--module` is not given.
+        static let moduleEnvironmentKey = "PGFAST_MODULE"
+
+        /// `--module`, else `PGFAST_MODULE`, else `default`.
+        var effectiveModule: String {
+            if let module { return module }
+            let fromEnvironment = ProcessInfo.processInfo.environment[Self.moduleEnvironmentKey] ?? ""
+            return fromEnvironment.isEmpty ? "default" : fromEnvironment
+        }
+
         func validate() throws {
             if let layout, MigrationSet.Style(name: layout) == nil {
                 throw ValidationError(
                     "--layout '\(layout)' is not a layout; use one of "
                         + MigrationSet.Style.all.map(\.description).joined(separator: ", "))
             }
+            if let module, module.isEmpty { throw ValidationError("--module must not be empty") }
             if let timeout { try NumericOption.checkSeconds(timeout, option: "--timeout") }
             if let databaseURL {
                 do {
@@ -80,8 +93,9 @@ struct SchemaCommand: AsyncParsableCommand {
             }
             config.minConnections = 1
             config.maxConnections = 2
+            print(Printer.target(config, module: effectiveModule, schema: schema))
             return try await Database.connect(config, schema: schema) { db in
-                var migrator = Migrator(database: db, migrations: set, module: module)
+                var migrator = Migrator(database: db, migrations: set, module: effectiveModule)
                 if let timeout { migrator.lockTimeout = NumericOption.duration(seconds: timeout) }
                 return try await body(migrator)
             }
@@ -314,6 +328,17 @@ extension MigrationSet.GraphFormat: ExpressibleByArgument {}
 
 /// Dry-run output: each migration and the SQL it would run.
 enum Printer {
+    /// The line naming the database a command works on (never its password), so output
+    /// from several environments cannot be mistaken for one another.
+    static func target(_ config: DatabaseConfig, module: String, schema: String?) -> String {
+        var parts = ["database \(config.database ?? "-")", "host \(config.host ?? "-")"]
+        if let port = config.port { parts.append("port \(port)") }
+        if let user = config.user { parts.append("user \(user)") }
+        parts.append("module \(module)")
+        if let schema { parts.append("schema \(schema)") }
+        return parts.joined(separator: ", ")
+    }
+
     static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         return String(format: "%.1fms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)

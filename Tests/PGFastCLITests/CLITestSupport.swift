@@ -40,7 +40,7 @@ enum CLI {
     /// database or migrations behind the test's back, plus `extra`.
     static func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["DATABASE_URL", "PGFAST_MIGRATIONS_DIRS", "PGFAST_FIXTURES_DIRS", "NO_COLOR"] {
+        for key in ["DATABASE_URL", "PGFAST_MIGRATIONS_DIRS", "PGFAST_FIXTURES_DIRS", "PGFAST_MODULE", "NO_COLOR"] {
             environment[key] = nil
         }
         environment.merge(extra) { $1 }

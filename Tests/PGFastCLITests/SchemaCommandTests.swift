@@ -1,4 +1,5 @@
 import Foundation
+import PGFastTesting
 import Testing
 
 @testable import PGFast
@@ -18,12 +19,16 @@ struct SchemaCommandTests {
 
             let again = try await CLI.run(["schema", "up"] + target)
             #expect(again.status == 0)
-            #expect(again.stdout.hasPrefix("0 migration(s) applied"))
+            let againLines = again.stdout.split(separator: "\n")
+            #expect(againLines.first?.hasPrefix("database ") == true)  // which database, before anything else
+            #expect(againLines.dropFirst().first?.hasPrefix("0 migration(s) applied") == true)
 
             let status = try await CLI.run(["schema", "status"] + target)
             #expect(status.status == 0, "\(status)")
             let lines = status.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.first?.hasPrefix("version         name               state    applied at") == true)
+            #expect(lines.first?.hasPrefix("database ") == true)
+            #expect(
+                lines.dropFirst().first?.hasPrefix("version         name               state    applied at") == true)
             let settings = try #require(lines.first { $0.hasPrefix("20250104000000") })
             #expect(settings.contains("default_settings   applied  20"))  // aligned columns, ISO time
             #expect(settings.hasSuffix("ms"))
@@ -31,12 +36,13 @@ struct SchemaCommandTests {
 
             let verify = try await CLI.run(["schema", "verify"] + target)
             #expect(verify.status == 0)
-            #expect(verify.stdout == "ok: every applied migration matches its file\n")
+            #expect(verify.stdout.hasSuffix("\nok: every applied migration matches its file\n"))
+            #expect(verify.stdout.hasPrefix("database "))
 
             let down = try await CLI.run(["schema", "down", "--steps", "2"] + target)
             #expect(down.status == 0, "\(down)")
             #expect(
-                down.stdout
+                down.stdout.drop { $0 != "\n" }.dropFirst()  // after the database line
                     == "rolled back 20250104000000_default_settings\nrolled back 20250105000000_create_settings\n"
                     + "2 migration(s) rolled back\n")
             let after = try await CLI.run(["schema", "status"] + target)
@@ -90,7 +96,8 @@ struct SchemaCommandTests {
             let target = ["--database-url", url, "--migrations", copy.path]
             let up = try await CLI.run(["schema", "up", "--target", "20250101120000"] + target)
             #expect(up.status == 0)
-            #expect(up.stdout.components(separatedBy: "\napplied ").count == 2)
+            // Two applied lines, after the database line.
+            #expect(up.stdout.components(separatedBy: "\napplied ").count == 3)
 
             let file = copy.appending(path: "20250101000000_create_users_up.sql")
             try (try String(contentsOf: file, encoding: .utf8) + "-- edited\n").write(
@@ -204,6 +211,62 @@ struct SchemaCommandTests {
                 directory: root)
             #expect(result.status == 0, "\(result)")
             #expect(try await db.value("SELECT count(*) FROM pgfast_migrations", as: Int.self) == 2)
+        }
+    }
+
+    @Test func commandsNameTheirDatabaseWithoutItsPassword() async throws {
+        try await CLIDatabase.with { url, _ in
+            let config = try DatabaseConfig(url: url)
+            for command in ["status", "up", "verify"] {
+                let result = try await CLI.run(["schema", command, "--database-url", url, "--migrations", Self.good])
+                #expect(result.status == 0, "\(result)")
+                let first = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+                #expect(first.hasPrefix("database \(try #require(config.database)), host "), "\(result)")
+                #expect(first.hasSuffix("module default"))
+            }
+        }
+        // Printed before connecting, so a refused connection still says where it went; never the password.
+        let refused = try await CLI.run([
+            "schema", "status", "--database-url", "postgresql://app:s3cret-pw@127.0.0.1:1/orders",
+            "--migrations", Self.good,
+        ])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.hasPrefix("database orders, host 127.0.0.1, port 1, user app, module default\n"))
+        #expect(!refused.stdout.contains("s3cret-pw") && !refused.stderr.contains("s3cret-pw"))
+    }
+
+    @Test func moduleFromEnvironment() async throws {
+        try await CLIDatabase.with { url, db in
+            let shop = ["--database-url", url, "--migrations", CLI.fixture("sets/shop/migrations")]
+            let up = try await CLI.run(["schema", "up"] + shop, environment: ["PGFAST_MODULE": "shop"])
+            #expect(up.status == 0, "\(up)")
+            #expect(up.stdout.contains("module shop"))
+            #expect(
+                try await db.value("SELECT count(*) FROM pgfast_migrations WHERE module = 'shop'", as: Int.self) == 3)
+            // The environment's module is clean; `--module` wins over it.
+            let clean = try await CLI.run(["schema", "status"] + shop, environment: ["PGFAST_MODULE": "shop"])
+            #expect(clean.stdout.hasSuffix("3 applied\n"), "\(clean)")
+            let other = try await CLI.run(
+                ["schema", "status", "--module", "default"] + shop, environment: ["PGFAST_MODULE": "shop"])
+            #expect(other.stdout.hasSuffix("3 pending\n"), "\(other)")
+        }
+    }
+
+    /// The example app's migrations on an isolated database made with the app's module:
+    /// the CLI, told the same module, finds nothing to do, as the app's own migrator does.
+    @Test func isolatedDatabaseOfAModuleIsCleanForThatModule() async throws {
+        let todo = CLI.repositoryRoot.appending(path: "Examples/TodoApp/db/migrations").path
+        try await withIsolatedDatabase(migrations: [todo], module: "todo") { db in
+            let target = ["--database-url", db.url, "--migrations", todo]
+            let status = try await CLI.run(["schema", "status", "--module", "todo"] + target)
+            #expect(status.status == 0, "\(status)")
+            #expect(status.stdout.hasSuffix("\n2 applied\n"), "\(status)")
+            let up = try await CLI.run(["schema", "up"] + target, environment: ["PGFAST_MODULE": "todo"])
+            #expect(up.stdout.contains("\n0 migration(s) applied"), "\(up)")
+            #expect(try await Migrator(database: db.database, directories: [todo], module: "todo").up().isEmpty)
+            // Under another module the same database is unmigrated: the trap the module option closes.
+            let other = try await CLI.run(["schema", "status"] + target)
+            #expect(other.stdout.hasSuffix("\n2 pending\n"), "\(other)")
         }
     }
 

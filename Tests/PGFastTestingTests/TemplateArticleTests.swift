@@ -1,4 +1,5 @@
 import Foundation
+@_spi(PGFastInternal) import PGFast
 import Testing
 
 @testable import PGFastTesting

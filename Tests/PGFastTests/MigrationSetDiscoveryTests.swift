@@ -41,6 +41,50 @@ struct MigrationSetDiscoveryTests {
         #expect(fixtures.fixtures.map(\.id) == ["20250101000000_users"])
     }
 
+    @Test func folderWithIgnoreMarkerIsNeverEntered() throws {
+        let root = try makeProject()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try TestFixtures.write(
+            [
+                // Test inputs: a duplicate version and a broken fixture, as in PGFast's own fixtures/.
+                "testdata/.pgfast-ignore": "",
+                "testdata/migrations/dup/20250101000000_a_up.sql": "SELECT 1;",
+                "testdata/migrations/dup/20250101000000_b_up.sql": "SELECT 2;",
+                "testdata/fixtures/20259999000000_orphan_fixture.sql": "broken '",
+                // A marker on a migrations folder itself hides it too.
+                "Sources/Legacy/migrations/.pgfast-ignore": "",
+                "Sources/Legacy/migrations/20250101000000_users_up.sql": "duplicate of Users",
+            ], in: root)
+        let directories = MigrationSet.migrationDirectories(projectRoot: root, environment: [:])
+        #expect(
+            directories.map { $0.path.replacingOccurrences(of: root.path, with: "") } == [
+                "/Sources/Orders/migrations", "/Sources/Users/migrations",
+            ])
+        let set = try MigrationSet.discover(projectRoot: root, environment: [:])
+        #expect(set.versions == ["20250101000000", "20250102000000", "20250103000000"])
+        #expect(
+            FixtureSet.fixtureDirectories(projectRoot: root, environment: [:]).map(\.lastPathComponent) == ["fixtures"])
+        // By explicit path the marked folders still load (and fail, being broken).
+        #expect(throws: MigrationError.self) {
+            try MigrationSet.load(directories: [root.appending(path: "testdata/migrations/dup")])
+        }
+    }
+
+    /// PGFast's own `fixtures/` holds broken sets: discovery from the repository root
+    /// (what `swift run pgfast schema up` does there) must not see them.
+    @Test func repositoryRootDiscoveryIgnoresTheTestInputs() throws {
+        let repository = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directories = MigrationSet.migrationDirectories(projectRoot: repository, environment: [:])
+        #expect(!directories.contains { $0.path.hasPrefix(repository.path + "/fixtures") })
+        let set = try MigrationSet.discover(projectRoot: repository, environment: [:])
+        _ = try FixtureSet.discover(projectRoot: repository, environment: [:], migrations: set)
+        // The explicit paths the tests use still work.
+        #expect(
+            try MigrationSet.load(directories: [repository.appending(path: "fixtures/migrations/good")]).migrations
+                .count == 6)
+    }
+
     @Test func environmentNamesTheDirectories() throws {
         let root = try makeProject()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -22,7 +22,9 @@ public struct Database: QueryExecutor, Sendable {
     /// The connection this handle is pinned to, inside a transaction or `withConnection`.
     public let connection: Connection?
     let transactionDepth: Int
-    private let ownsPool: Bool
+    /// Whether ``close()`` (and a ``DatabaseService`` at shutdown) closes ``pool``: true for a
+    /// handle made by ``connect(_:schema:logger:)``, false for one sharing a pool.
+    public let ownsPool: Bool
 
     /// A handle sharing `pool`, optionally scoped to `schema`.
     ///
@@ -45,9 +47,14 @@ public struct Database: QueryExecutor, Sendable {
 
     /// Opens a pool of its own; ``close()`` closes it.
     ///
+    /// In a service (a Hummingbird app), hand the handle to a ``DatabaseService``, which
+    /// closes the pool when the service group shuts down. In a script, prefer
+    /// ``connect(_:schema:logger:_:)``, which closes it when its block ends.
+    ///
     /// ```swift
     /// let db = try await Database.connect(try DatabaseConfig(url: "postgresql://app@localhost/app"))
-    /// defer { Task { await db.close() } }
+    /// let app = Application(router: router, services: [DatabaseService(db)])
+    /// try await app.runService()   // the pool closes at shutdown
     /// ```
     public static func connect(
         _ config: DatabaseConfig, schema: String? = nil, logger: Logger = Logger(label: "pgfast")
@@ -64,6 +71,7 @@ public struct Database: QueryExecutor, Sendable {
     ///     try await db.value("SELECT count(*) FROM users", as: Int.self)
     /// }
     /// ```
+    @discardableResult
     public static func connect<Result>(
         _ config: DatabaseConfig, schema: String? = nil, logger: Logger = Logger(label: "pgfast"),
         _ body: (Database) async throws -> Result
@@ -168,6 +176,7 @@ public struct Database: QueryExecutor, Sendable {
     ///     try await db.execute("SET LOCAL work_mem = '64MB'")
     /// }
     /// ```
+    @discardableResult
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Database) async throws -> Result
@@ -188,6 +197,7 @@ public struct Database: QueryExecutor, Sendable {
     ///     try await tx.execute("INSERT INTO {{tables.profiles}} (user_id) VALUES (\(id))")
     /// }
     /// ```
+    @discardableResult
     public func transaction<Result>(
         level: IsolationLevel? = nil, readOnly: Bool = false,
         isolation: isolated (any Actor)? = #isolation,
@@ -231,6 +241,7 @@ public struct Database: QueryExecutor, Sendable {
     ///     try await tx.query("SELECT * FROM items")   // RLS policies see current_setting('app.tenant_id')
     /// }
     /// ```
+    @discardableResult
     public func withSettings<Result>(
         _ settings: [String: String],
         isolation: isolated (any Actor)? = #isolation,

@@ -5,7 +5,7 @@ extension FixtureSet {
     ///
     /// The directories are those in `PGFAST_FIXTURES_DIRS` (colon-separated, relative to
     /// `projectRoot`), else every folder named `fixtures` below `projectRoot`, skipping hidden
-    /// folders and `node_modules`.
+    /// folders, `node_modules` and folders holding a `.pgfast-ignore` file.
     ///
     /// ```swift
     /// let fixtures = try FixtureSet.discover(projectRoot: root, migrations: migrations)

@@ -5,7 +5,7 @@ extension MigrationSet {
         case text
         /// Graphviz: `pgfast schema deps --format dot | dot -Tsvg > deps.svg`.
         case dot
-        /// A Mermaid flowchart, which GitHub renders inside a ```` ```mermaid ```` block.
+        /// A Mermaid flowchart, which GitHub renders inside a `mermaid` code block.
         case mermaid
     }
 

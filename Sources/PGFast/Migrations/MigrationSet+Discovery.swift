@@ -8,7 +8,7 @@ extension MigrationSet {
     ///
     /// The directories are those in `PGFAST_MIGRATIONS_DIRS` (colon-separated, relative to
     /// `projectRoot`), else every folder named `migrations` below `projectRoot`, skipping
-    /// hidden folders (`.git`, `.build`, …) and `node_modules`. Pass `environment` in tests
+    /// hidden folders (`.git`, `.build`, …), `node_modules` and folders holding a `.pgfast-ignore` file. Pass `environment` in tests
     /// instead of changing the process environment.
     ///
     /// ```swift

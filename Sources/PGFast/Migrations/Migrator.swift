@@ -53,15 +53,21 @@ public struct Migrator: Sendable {
         case loaded(MigrationSet)
     }
 
-    /// Migrations from `directories` (relative paths from the working directory).
+    /// Migrations from `directories`, relative paths resolved against `base`: the
+    /// working directory by default, or ``PathBase/package(containing:)`` for the
+    /// package holding the calling file, the base the testing traits use.
     ///
     /// ```swift
-    /// let migrator = Migrator(database: db, directories: ["db/migrations"])
+    /// let migrator = Migrator(database: db, directories: ["db/migrations"])   // from the working directory
+    /// let app = Migrator(database: db, directories: ["db/migrations"], relativeTo: .package(), module: "todo")
     /// ```
-    public init(database: Database, directories: [String], module: String = "default") {
+    public init(
+        database: Database, directories: [String], relativeTo base: PathBase = .workingDirectory,
+        module: String = "default"
+    ) {
         self.database = database
         self.module = module
-        source = .directories(directories.map { URL(fileURLWithPath: $0) })
+        source = .directories(directories.map { base.resolve($0) })
     }
 
     /// Migrations already loaded (or discovered with ``MigrationSet/discover(projectRoot:environment:)``).

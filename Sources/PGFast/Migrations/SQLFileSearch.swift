@@ -3,19 +3,24 @@ import Foundation
 /// Finds migrations and fixtures directories and the `.sql` files in them.
 ///
 /// Hidden folders (`.git`, `.build`, `.swiftpm`, …) and `node_modules` are never entered:
-/// they are large and never hold a project's own migrations. Symbolic links to folders
+/// they are large and never hold a project's own migrations. Nor is a folder holding a
+/// `.pgfast-ignore` file (``ignoreMarker``): test inputs such as deliberately broken SQL sets
+/// stay usable by explicit path but are never found by discovery. Symbolic links to folders
 /// are not followed, so a link loop cannot hang discovery.
 enum SQLFileSearch {
+    /// A file whose presence hides its folder (and everything below) from discovery.
+    static let ignoreMarker = ".pgfast-ignore"
+
     static func isDirectory(_ url: URL) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     /// Every folder called `name` below `root`, sorted by path; the search stops at a match,
-    /// since a match is used with its subfolders.
+    /// since a match is used with its subfolders. Folders marked with ``ignoreMarker`` are skipped.
     static func directories(named name: String, below root: URL) -> [URL] {
         var found: [URL] = []
-        for child in subdirectories(of: root) {
+        for child in subdirectories(of: root) where !isIgnored(child) {
             if child.lastPathComponent == name {
                 found.append(child)
             } else {
@@ -70,6 +75,11 @@ enum SQLFileSearch {
                 return !name.hasPrefix(".") && name != "node_modules" && isPlainDirectory(entry)
             }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    /// Whether `directory` holds the ``ignoreMarker`` file.
+    static func isIgnored(_ directory: URL) -> Bool {
+        FileManager.default.fileExists(atPath: directory.appending(path: ignoreMarker).path)
     }
 
     /// A directory that is not a symbolic link.

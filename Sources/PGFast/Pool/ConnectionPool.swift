@@ -85,6 +85,7 @@ public final class ConnectionPool: Sendable {
     ///     try await connection.value("SELECT count(*) FROM users", as: Int.self)
     /// }
     /// ```
+    @discardableResult
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Connection) async throws -> Result

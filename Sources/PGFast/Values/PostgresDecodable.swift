@@ -16,7 +16,7 @@
 public protocol PostgresDecodable: Sendable {
     /// Reads a non-NULL value from its binary representation.
     init(postgresBytes bytes: UnsafeRawBufferPointer, type: PostgresType) throws
-    /// The value for SQL NULL: ``Optional`` gives `nil`, every other type throws
+    /// The value for SQL NULL: `Optional` gives `nil`, every other type throws
     /// ``PostgresDecodingFailure/unexpectedNull``.
     static func decodeNull(type: PostgresType) throws -> Self
 }

@@ -19,7 +19,7 @@ public protocol PostgresEncodable: Sendable {
     static var postgresFormat: PostgresFormat { get }
     /// Appends the value's bytes (never called for SQL NULL).
     func encode(into buffer: inout [UInt8]) throws
-    /// The bind for this value: ``Optional`` returns a NULL bind, everything else encodes itself.
+    /// The bind for this value: `Optional` returns a NULL bind, everything else encodes itself.
     func makeBind() throws -> PostgresBind
 }
 

@@ -1,12 +1,12 @@
 import Foundation
-import PGFast
+@_spi(PGFastInternal) import PGFast
 
 /// A database of one test's own, cloned from a template that already holds the
 /// migrations (and the test's fixtures).
 ///
 /// Inside a test with the ``IsolatedDatabaseTrait`` trait, read
-/// ``current``; elsewhere use ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:filePath:_:)``
-/// or ``make(_:filePath:)``. It runs SQL itself (it is a ``QueryExecutor``), or hands
+/// ``current``; elsewhere use ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:module:filePath:_:)``
+/// or ``make(_:filePath:)``. It runs SQL itself (it is a `QueryExecutor`), or hands
 /// out its ``database``, ``pool`` and ``url``.
 ///
 /// ```swift
@@ -41,6 +41,7 @@ public struct IsolatedDatabase: QueryExecutor, Sendable {
     }
 
     /// Runs `body` in a transaction on this database (a savepoint in transaction mode).
+    @discardableResult
     public func transaction<Result>(
         isolation: isolated (any Actor)? = #isolation, _ body: (Database) async throws -> Result
     ) async throws -> Result {

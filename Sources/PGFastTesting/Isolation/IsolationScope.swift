@@ -1,5 +1,5 @@
 import Foundation
-import PGFast
+@_spi(PGFastInternal) import PGFast
 import Synchronization
 
 /// The isolated databases of one running test (or `withIsolatedDatabase`
@@ -114,25 +114,28 @@ struct RollbackSignal<Result>: Error, @unchecked Sendable {
 ///
 /// Relative directories are relative to the root of the package holding the
 /// calling file.
+@discardableResult
 public func withIsolatedDatabase<Result>(
     migrations: [String]? = nil,
     fixtureDirectories: [String]? = nil,
     fixtures: [String] = [],
     mode: IsolationMode = .clone,
+    module: String = "default",
     filePath: String = #filePath,
     _ body: (IsolatedDatabase) async throws -> Result
 ) async throws -> Result {
     let options = IsolatedDatabaseOptions(
-        migrations: migrations, fixtures: fixtureDirectories, load: fixtures, mode: mode)
+        migrations: migrations, fixtures: fixtureDirectories, load: fixtures, mode: mode, module: module)
     return try await withIsolatedDatabase(options, filePath: filePath, body)
 }
 
-/// ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:filePath:_:)`` with options.
+/// ``withIsolatedDatabase(migrations:fixtureDirectories:fixtures:mode:module:filePath:_:)`` with options.
 ///
 /// ```swift
 /// let options = IsolatedDatabaseOptions(migrations: ["db/migrations"], mode: .transaction)
 /// try await withIsolatedDatabase(options) { db in … }
 /// ```
+@discardableResult
 public func withIsolatedDatabase<Result>(
     _ options: IsolatedDatabaseOptions,
     filePath: String = #filePath,

@@ -1,5 +1,5 @@
 import Foundation
-import PGFast
+@_spi(PGFastInternal) import PGFast
 
 /// Turns options (the template's source, fixture names) into template recipes, once per
 /// process: reading and hashing the files is done by the first test only.
@@ -26,21 +26,22 @@ actor RecipeCache {
         -> TemplateRecipe
     {
         let environment = ProcessInfo.processInfo.environment
-        let root = URL(fileURLWithPath: options.projectRoot ?? ProjectRoot.find())
-        func resolve(_ paths: [String]) -> [URL] { paths.map { Self.resolve($0, against: root) } }
+        let pathBase = PathBase.directory(options.projectRoot ?? ProjectRoot.find())
+        let root = pathBase.root
+        func resolve(_ paths: [String]) -> [URL] { paths.map(pathBase.resolve) }
         var base: TemplateRecipe
         let migrations: MigrationSet?
         switch options.template.base {
         case .dump(let path):
             base = try TemplateRecipe.dump(
-                at: Self.resolve(path, against: root), shownAs: path, serverVersion: serverVersion)
+                at: pathBase.resolve(path), shownAs: path, serverVersion: serverVersion)
             migrations = nil
         case .build(let build):
             base = TemplateRecipe.build(build, serverVersion: serverVersion)
             migrations = nil
         case .discovered, .migrations:
             (base, migrations) = try migrationRecipe(
-                options, root: root, environment: environment, serverVersion: serverVersion)
+                options, pathBase: pathBase, environment: environment, serverVersion: serverVersion)
         }
         if let role {
             base = TemplateRecipe(
@@ -89,9 +90,10 @@ actor RecipeCache {
 
     /// The template of migration files (found, or in the options' directories), and the set for the fixtures.
     private static func migrationRecipe(
-        _ options: IsolatedDatabaseOptions, root: URL, environment: [String: String], serverVersion: Int
+        _ options: IsolatedDatabaseOptions, pathBase: PathBase, environment: [String: String], serverVersion: Int
     ) throws -> (TemplateRecipe, MigrationSet) {
-        func resolve(_ paths: [String]) -> [URL] { paths.map { Self.resolve($0, against: root) } }
+        let root = pathBase.root
+        func resolve(_ paths: [String]) -> [URL] { paths.map(pathBase.resolve) }
         let migrations: MigrationSet
         do {
             if let directories = options.migrations {
@@ -105,23 +107,19 @@ actor RecipeCache {
         }
         let directoryList = migrations.directories.map(\.path).sorted()
         let base = TemplateRecipe(
-            lineage: TemplateRecipe.hash(["migrations"] + directoryList, length: 8),
+            // The module is part of what the template holds (its history rows), so of both.
+            lineage: TemplateRecipe.hash(["migrations", "module=" + options.module] + directoryList, length: 8),
             key: TemplateRecipe.hash(
-                [PGFastVersion.string, String(serverVersion / 100)]
+                [PGFastVersion.string, String(serverVersion / 100), "module=" + options.module]
                     + migrations.migrations.flatMap { [$0.version, $0.name, $0.checksum] },
                 length: 16),
             parent: nil,
             summary: "\(migrations.migrations.count) migration(s) in "
                 + directoryList.map { relative($0, to: root) }.joined(separator: ", "),
             build: { database in
-                _ = try await Migrator(database: database, migrations: migrations).up()
+                _ = try await Migrator(database: database, migrations: migrations, module: options.module).up()
             })
         return (base, migrations)
-    }
-
-    /// A path of the options: absolute, or relative to the project root.
-    static func resolve(_ path: String, against root: URL) -> URL {
-        path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
     }
 
     static func relative(_ path: String, to root: URL) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+@_spi(PGFastInternal) import PGFast
 import Testing
 
 /// Gives each test its own database, cloned from a template that already holds
@@ -67,6 +68,7 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
             if options.template.isDiscovered { options.template = outer.template }
             options.fixtureDirectories = options.fixtureDirectories ?? outer.fixtureDirectories
             options.projectRoot = options.projectRoot ?? outer.projectRoot
+            if options.module == "default" { options.module = outer.module }
             options.fixtures += outer.fixtures.filter { !options.fixtures.contains($0) }
         }
         return options
@@ -95,15 +97,27 @@ extension Trait where Self == IsolatedDatabaseTrait {
     }
 
     /// Each test on its own clone, with migrations and fixtures from these directories
-    /// (relative to the root of the package that holds the test).
+    /// (relative to the root of the package that holds the test), the template's
+    /// history recorded under `module` (the app's `Migrator(…, module:)`).
     ///
     /// ```swift
     /// @Suite(.isolatedDatabase(migrations: ["db/migrations"], fixtures: ["db/fixtures"]))
+    /// @Suite(.isolatedDatabase(migrations: ["db/migrations"], module: "todo"))
     /// ```
     public static func isolatedDatabase(
-        migrations: [String], fixtures: [String]? = nil, mode: IsolationMode = .clone
+        migrations: [String], fixtures: [String]? = nil, mode: IsolationMode = .clone, module: String = "default"
     ) -> Self {
-        IsolatedDatabaseTrait(options: IsolatedDatabaseOptions(migrations: migrations, fixtures: fixtures, mode: mode))
+        IsolatedDatabaseTrait(
+            options: IsolatedDatabaseOptions(migrations: migrations, fixtures: fixtures, mode: mode, module: module))
+    }
+
+    /// Each test on its own clone of the discovered migrations, recorded under `module`.
+    ///
+    /// ```swift
+    /// @Suite(.isolatedDatabase(module: "todo"))
+    /// ```
+    public static func isolatedDatabase(module: String, mode: IsolationMode = .clone) -> Self {
+        IsolatedDatabaseTrait(options: IsolatedDatabaseOptions(mode: mode, module: module))
     }
 
     /// Each test on its own clone of a template made from `template`: migration files, a
