@@ -114,6 +114,7 @@ actor CloneFactory {
             }
         }
         let elapsed = ContinuousClock.now - started
+        RunTimings.shared.recordCreate(elapsed)
         environment.clonesCreated.add(1, ordering: .relaxed)
         return (try await connect(name), elapsed)
     }
@@ -126,7 +127,9 @@ actor CloneFactory {
 
     private func connect(_ name: String) async throws -> ReadyClone {
         do {
+            let started = ContinuousClock.now
             let pool = try await ConnectionPool(environment.cloneConfig(database: name), logger: environment.logger)
+            RunTimings.shared.recordConnect(ContinuousClock.now - started)
             return ReadyClone(name: name, pool: pool)
         } catch {
             environment.drops.enqueue(name)

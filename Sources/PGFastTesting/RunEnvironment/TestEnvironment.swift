@@ -85,10 +85,12 @@ actor TestEnvironment {
     /// Brings the environment up once per process.
     func shared() async throws -> Shared {
         if let setup { return try await setup.value }
+        RunTimings.shared.environmentStarting()
         let task = Task { try await Self.start(logger: logger) }
         setup = task
         do {
             let shared = try await task.value
+            RunTimings.shared.environmentReady()
             store = TemplateStore(
                 server: shared.server, admin: shared.admin, logger: logger, forceRebuild: shared.settings.forceRebuild)
             ExitHook.install()
@@ -170,6 +172,7 @@ actor TestEnvironment {
     /// last two by ``Housekeeping``, after the process has gone.
     func shutdown() async {
         guard let setup, let shared = try? await setup.value else { return }
+        RunTimings.shared.shutdownStarting()
         await sweep?.value
         let admin = Database(pool: shared.admin)
         var creates: [SQL] = []
@@ -206,6 +209,7 @@ actor TestEnvironment {
         shared.stockQueued.store(creates.count, ordering: .relaxed)
         await Housekeeping(server: shared.server, admin: shared.admin, logger: logger)
             .run(creates + drops)
+        RunTimings.shared.shutdownEnded()
         if let path = shared.settings.statisticsFile {
             await writeStatistics(to: path, shared: shared)
         }
@@ -222,12 +226,10 @@ actor TestEnvironment {
             var clonesClaimedFromStock: Int
             var stockQueuedForNextRun: Int
             var cloneStrategies: [String]
+            /// Where the run's time went (offsets from the process's start): see ``RunTimings``.
+            var phases: RunTimings.Summary
         }
-        func milliseconds(_ duration: Duration) -> Double {
-            let (seconds, attoseconds) = duration.components
-            return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-        }
-        let waits = WaitStatistics.shared.all.map(milliseconds).sorted()
+        let waits = WaitStatistics.shared.all.map(\.inMilliseconds).sorted()
         var strategies: [String] = []
         for factory in factories.values {
             if let strategy = await factory.chosenStrategy { strategies.append(strategy.description) }
@@ -237,7 +239,7 @@ actor TestEnvironment {
             templatesBuilt: await builtTemplates(), clonesCreated: shared.clonesCreated.load(ordering: .relaxed),
             clonesClaimedFromStock: shared.clonesClaimed.load(ordering: .relaxed),
             stockQueuedForNextRun: shared.stockQueued.load(ordering: .relaxed),
-            cloneStrategies: strategies.sorted())
+            cloneStrategies: strategies.sorted(), phases: RunTimings.shared.summary)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
