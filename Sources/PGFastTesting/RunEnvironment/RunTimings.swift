@@ -53,7 +53,8 @@ final class RunTimings: Sendable {
         state.withLock {
             $0.builds.append(
                 TemplateBuild(
-                    template: template, startedAtMilliseconds: started.inMilliseconds, milliseconds: elapsed.inMilliseconds))
+                    template: template, startedAtMilliseconds: started.inMilliseconds,
+                    milliseconds: elapsed.inMilliseconds))
         }
     }
 

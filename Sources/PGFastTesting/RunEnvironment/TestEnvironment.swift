@@ -155,6 +155,8 @@ actor TestEnvironment {
         if let factory = factories[name] { return factory }
         let factory = CloneFactory(template: name, lineage: recipe.lineage, key: recipe.key, environment: shared)
         factories[name] = factory
+        // From the moment the template is sealed: clones are made before the tests ask.
+        Task { await factory.start() }
         return factory
     }
 
@@ -218,6 +220,12 @@ actor TestEnvironment {
     /// What `PGFAST_STATISTICS_FILE` receives: how long tests waited for a database,
     /// which templates this run had to build, how many clones it made.
     private func writeStatistics(to path: String, shared: Shared) async {
+        struct StrategyChoice: Encodable {
+            var template: String
+            var strategy: String?
+            var source: String?
+            var samples: String
+        }
         struct Statistics: Encodable {
             var waitsMilliseconds: [Double]
             var medianWaitMilliseconds: Double?
@@ -226,20 +234,28 @@ actor TestEnvironment {
             var clonesClaimedFromStock: Int
             var stockQueuedForNextRun: Int
             var cloneStrategies: [String]
+            /// Per template: the strategy, where it came from (measured, recorded, override), the samples.
+            var cloneStrategyChoices: [StrategyChoice]
             /// Where the run's time went (offsets from the process's start): see ``RunTimings``.
             var phases: RunTimings.Summary
         }
         let waits = WaitStatistics.shared.all.map(\.inMilliseconds).sorted()
         var strategies: [String] = []
+        var choices: [StrategyChoice] = []
         for factory in factories.values {
             if let strategy = await factory.chosenStrategy { strategies.append(strategy.description) }
+            let report = await factory.strategyReport
+            choices.append(
+                StrategyChoice(
+                    template: factory.template, strategy: report.strategy, source: report.source, samples: report.samples))
         }
         let statistics = Statistics(
             waitsMilliseconds: waits, medianWaitMilliseconds: waits.isEmpty ? nil : waits[waits.count / 2],
             templatesBuilt: await builtTemplates(), clonesCreated: shared.clonesCreated.load(ordering: .relaxed),
             clonesClaimedFromStock: shared.clonesClaimed.load(ordering: .relaxed),
             stockQueuedForNextRun: shared.stockQueued.load(ordering: .relaxed),
-            cloneStrategies: strategies.sorted(), phases: RunTimings.shared.summary)
+            cloneStrategies: strategies.sorted(), cloneStrategyChoices: choices.sorted { $0.template < $1.template },
+            phases: RunTimings.shared.summary)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
