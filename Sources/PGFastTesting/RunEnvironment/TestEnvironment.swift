@@ -247,7 +247,8 @@ actor TestEnvironment {
             let report = await factory.strategyReport
             choices.append(
                 StrategyChoice(
-                    template: factory.template, strategy: report.strategy, source: report.source, samples: report.samples))
+                    template: factory.template, strategy: report.strategy, source: report.source,
+                    samples: report.samples))
         }
         let statistics = Statistics(
             waitsMilliseconds: waits, medianWaitMilliseconds: waits.isEmpty ? nil : waits[waits.count / 2],
