@@ -28,6 +28,15 @@ struct ChildProcessScenarios {
         reportToParent(db.name)
     }
 
+    /// Clones of a template no other test uses (users and products), for the strategy
+    /// tests: measured in one process, recorded on the template, reused by the next.
+    @Test(.fixtures("users", "products"), arguments: 0..<8)
+    func strategy(index: Int) async throws {
+        let db = try IsolatedDatabase.current
+        #expect(try await db.value("SELECT count(*) FROM products", as: Int.self) == 2)
+        reportToParent(db.name)
+    }
+
     /// Takes a database, says which, and waits to be killed.
     @Test func hangs() async throws {
         let db = try IsolatedDatabase.current

@@ -84,6 +84,8 @@ final class DropQueue: Sendable {
                 return nil
             }
             guard let name = next else { return }
+            let started = ContinuousClock.now
+            defer { RunTimings.shared.recordDrop(ContinuousClock.now - started) }
             do {
                 try await db.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
             } catch {

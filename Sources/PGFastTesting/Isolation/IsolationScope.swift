@@ -36,6 +36,8 @@ final class IsolationScope: Sendable {
         _ body: (IsolationScope, IsolatedDatabase) async throws -> Result
     ) async throws -> Result {
         let scope = IsolationScope(options: options)
+        RunTimings.shared.testStarted()
+        defer { RunTimings.shared.testEnded() }
         let outcome: Swift.Result<Result, any Error>
         if options.mode == .transaction {
             let lease = try await IsolatedDatabase.openShared(options)
@@ -161,7 +163,11 @@ extension IsolatedDatabase {
         let shared = try await environment.shared()
         let recipe = try await RecipeCache.shared.recipe(for: options)
         let factory = try await environment.factory(for: recipe)
-        if holdingSlot { await shared.slots.wait() }
+        if holdingSlot {
+            let started = ContinuousClock.now
+            await shared.slots.wait()
+            RunTimings.shared.recordSlotWait(ContinuousClock.now - started)
+        }
         let clone: ReadyClone
         do {
             let started = ContinuousClock.now

@@ -91,11 +91,13 @@ actor TestEnvironment {
     /// Brings the environment up once per process.
     func shared() async throws -> Shared {
         if let setup { return try await setup.value }
+        RunTimings.shared.environmentStarting()
         let task = Task { try await Self.start(logger: logger) }
         setup = task
         do {
             let shared = try await task.value
             // No suspension from here to the end: other callers wait on `setup`, then use `store`.
+            RunTimings.shared.environmentReady()
             store = TemplateStore(
                 server: shared.server, admin: shared.admin, logger: logger, forceRebuild: shared.settings.forceRebuild,
                 keep: shared.settings.templatesKept, budget: shared.stockBudget)
@@ -165,6 +167,8 @@ actor TestEnvironment {
         if let factory = factories[name] { return factory }
         let factory = CloneFactory(template: name, lineage: recipe.lineage, key: recipe.key, environment: shared)
         factories[name] = factory
+        // From the moment the template is sealed: clones are made before the tests ask.
+        Task { await factory.start() }
         return factory
     }
 
@@ -184,6 +188,7 @@ actor TestEnvironment {
     /// process has gone, in that order.
     func shutdown() async {
         guard let setup, let shared = try? await setup.value else { return }
+        RunTimings.shared.shutdownStarting()
         await sweep?.value
         let admin = Database(pool: shared.admin)
         // Measured again: free space changes during a run.
@@ -219,6 +224,7 @@ actor TestEnvironment {
         shared.lease.stopBeating()
         await Housekeeping(server: shared.server, admin: shared.admin, logger: logger)
             .run(drops + stockSteps, holding: shared.owner)
+        RunTimings.shared.shutdownEnded()
         if let path = shared.settings.statisticsFile {
             await writeStatistics(to: path, shared: shared)
         }
@@ -277,6 +283,12 @@ actor TestEnvironment {
     /// What `PGFAST_STATISTICS_FILE` receives: how long tests waited for a database,
     /// which templates this run had to build, how many clones it made.
     private func writeStatistics(to path: String, shared: Shared) async {
+        struct StrategyChoice: Encodable {
+            var template: String
+            var strategy: String?
+            var source: String?
+            var samples: String
+        }
         struct Statistics: Encodable {
             var waitsMilliseconds: [Double]
             var medianWaitMilliseconds: Double?
@@ -285,22 +297,29 @@ actor TestEnvironment {
             var clonesClaimedFromStock: Int
             var stockQueuedForNextRun: Int
             var cloneStrategies: [String]
+            /// Per template: the strategy, where it came from (measured, recorded, override), the samples.
+            var cloneStrategyChoices: [StrategyChoice]
+            /// Where the run's time went (offsets from the process's start): see ``RunTimings``.
+            var phases: RunTimings.Summary
         }
-        func milliseconds(_ duration: Duration) -> Double {
-            let (seconds, attoseconds) = duration.components
-            return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-        }
-        let waits = WaitStatistics.shared.all.map(milliseconds).sorted()
+        let waits = WaitStatistics.shared.all.map(\.inMilliseconds).sorted()
         var strategies: [String] = []
+        var choices: [StrategyChoice] = []
         for factory in factories.values {
             if let strategy = await factory.chosenStrategy { strategies.append(strategy.description) }
+            let report = await factory.strategyReport
+            choices.append(
+                StrategyChoice(
+                    template: factory.template, strategy: report.strategy, source: report.source,
+                    samples: report.samples))
         }
         let statistics = Statistics(
             waitsMilliseconds: waits, medianWaitMilliseconds: waits.isEmpty ? nil : waits[waits.count / 2],
             templatesBuilt: await builtTemplates(), clonesCreated: shared.clonesCreated.load(ordering: .relaxed),
             clonesClaimedFromStock: shared.clonesClaimed.load(ordering: .relaxed),
             stockQueuedForNextRun: shared.stockQueued.load(ordering: .relaxed),
-            cloneStrategies: strategies.sorted())
+            cloneStrategies: strategies.sorted(), cloneStrategyChoices: choices.sorted { $0.template < $1.template },
+            phases: RunTimings.shared.summary)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

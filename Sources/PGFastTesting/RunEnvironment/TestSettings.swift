@@ -9,8 +9,8 @@ import Logging
 /// | `PGFAST_KEEP_DATABASES` | `failed`, `all` or `none`: which test databases outlive their test | `failed` |
 /// | `PGFAST_REBUILD_TEMPLATES` | `1` rebuilds every template once in this process | off |
 /// | `PGFAST_PREFETCH` | clones kept ready per template | 8 |
-/// | `PGFAST_CLONE_CONCURRENCY` | clones created at once | 2 |
-/// | `PGFAST_CLONE_STRATEGY` | `file_copy`, `wal_log` or `auto` (measure) | auto |
+/// | `PGFAST_CLONE_CONCURRENCY` | clones created at once | the machine's cores (at least 2) |
+/// | `PGFAST_CLONE_STRATEGY` | `file_copy`, `wal_log` or `auto` (measured once per template and recorded on it) | auto |
 /// | `PGFAST_MAX_CONNECTIONS` | connections this process may use on the server | a share of `max_connections` |
 /// | `PGFAST_MAX_DATABASES` | isolated databases this process holds at once (tests beyond wait their turn) | 2 per core (at least 4), within the connection share |
 /// | `PGFAST_TEST_CONNECTIONS` | pool size of each test database | 4 |
@@ -29,7 +29,8 @@ struct TestSettings: Sendable {
     var keep: KeepPolicy = .failed
     var forceRebuild = false
     var prefetch = 8
-    var creationConcurrency = 2
+    /// As many creates at once as the server has cores (the embedded server runs on this machine's).
+    var creationConcurrency = max(2, ProcessInfo.processInfo.activeProcessorCount)
     var cloneStrategy: CloneStrategy?
     var maxConnections: Int?
     var maxDatabases: Int?

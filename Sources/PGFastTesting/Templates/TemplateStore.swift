@@ -82,6 +82,11 @@ actor TemplateStore {
 
     private func build(_ recipe: TemplateRecipe, from parent: String?, on db: Database) async throws {
         let buildName = recipe.buildName
+        let started = RunTimings.shared.now
+        defer {
+            RunTimings.shared.recordBuild(
+                template: recipe.name, started: started, elapsed: RunTimings.shared.now - started)
+        }
         logger.info("building template", metadata: ["template": "\(recipe.name)", "from": "\(recipe.summary)"])
         // A build that died half-way (process killed) left this behind; it was never sealed.
         try await db.execute("DROP DATABASE IF EXISTS \(identifier: buildName) WITH (FORCE)")

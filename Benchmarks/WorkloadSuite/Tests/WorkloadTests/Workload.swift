@@ -14,5 +14,10 @@ enum Workload {
     }()
 
     static let migrations = directory + "/migrations"
+
+    /// How many isolated tests the suite runs: `PGFAST_BENCH_TESTS` (100 by default), for the scale runs.
+    static let tests: Int = {
+        ProcessInfo.processInfo.environment["PGFAST_BENCH_TESTS"].flatMap { Int($0) }.map { max(1, $0) } ?? 100
+    }()
     static let fixtures = directory + "/fixtures"
 }
