@@ -1,5 +1,5 @@
 import Foundation
-import PGFast
+@_spi(PGFastInternal) import PGFast
 import Testing
 
 @testable import PGFastTesting
