@@ -35,7 +35,8 @@ struct SchemaLayoutCommandTests {
             guard directory != "sqlx" else { return }  // sqlx's up-only files cannot be rolled back
             let down = try await CLI.run(["schema", "down", "--steps", "\(count)"] + target)
             #expect(down.status == 0, "\(down)")
-            #expect(down.stdout.hasPrefix("rolled back \(last)\n"))
+            #expect(down.stdout.hasPrefix("database "))  // which database, before anything else
+            #expect(down.stdout.drop { $0 != "\n" }.dropFirst().hasPrefix("rolled back \(last)\n"))
             #expect(try await db.value("SELECT to_regclass('users') IS NULL", as: Bool.self))
         }
     }

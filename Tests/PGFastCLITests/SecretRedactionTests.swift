@@ -194,7 +194,9 @@ struct SecretRedactionTests {
             to: directory.appending(path: "20250101000000_broken_up.sql"), atomically: true, encoding: .utf8)
         let withoutPassword = "postgresql://\(Self.role)@\(host):\(port)/\(database)"
         let runs: [(arguments: [String], environment: [String: String])] =
-            malformed.map { (["schema", "status", "--database-url", $0], [:]) }
+            // Each run fails: a usage error, or the broken migration (discovery from the
+            // working directory would find the repository's example app, which migrates fine).
+            malformed.map { (["schema", "up", "--database-url", $0, "--migrations", directory.path], [:]) }
             + forms.map { (["schema", "up", "--database-url", $0.text, "--migrations", directory.path], [:]) }
             + [
                 (

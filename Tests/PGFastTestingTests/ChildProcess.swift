@@ -10,6 +10,7 @@ struct ChildProcess {
     let process = Process()
     let output: URL
     private let log: URL
+    private let directory: URL
 
     static var isSupported: Bool {
         #if os(Linux)
@@ -23,6 +24,7 @@ struct ChildProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "pgfast-child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
         output = directory.appendingPathComponent("output")
         log = directory.appendingPathComponent("log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -55,7 +57,14 @@ struct ChildProcess {
         let child = try ChildProcess(scenario: scenario, extraArguments: extraArguments, environment: environment)
         try child.start()
         let (status, log) = await child.wait()
-        return (status, log, child.lines)
+        let lines = child.lines
+        child.removeFiles()
+        return (status, log, lines)
+    }
+
+    /// Removes the child's output and log (read them first): a full run starts hundreds of children.
+    func removeFiles() {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     /// The lines the scenario wrote to its output file.

@@ -44,7 +44,7 @@ import Testing
                 current_setting('TimeZone'), current_setting('listen_addresses'))
             """
         )
-        #expect(settings == "off,off,off,minimal,300,off,off,UTC,127.0.0.1")
+        #expect(settings == "off,off,off,minimal,1000,off,off,UTC,127.0.0.1")
         #expect(try await psql(server.socketURL, "show server_encoding") == "UTF8")
         #expect(try await psql(server.socketURL, "show server_version").hasPrefix(server.serverVersion))
     }

@@ -7,20 +7,36 @@ import Testing
 
 @Suite("ConnectionPool")
 struct PoolTests {
+    /// Waits (up to 30 s) for `condition`: a state reached, not a time assumed.
+    static func eventually(_ condition: () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
     @Test func twoHundredTasksShareFiveConnections() async throws {
-        try await TestServer.withDatabase(minConnections: 0, maxConnections: 5) { db in
-            let total = try await withThrowingTaskGroup(of: Int.self) { group in
-                for i in 0..<200 {
-                    group.addTask { try await db.value("SELECT \(i)::int8, pg_sleep(0.001)", as: Int.self) }
+        try await TestServer.withDatabase { (config: DatabaseConfig) in
+            var config = config
+            config.minConnections = 0
+            config.maxConnections = 5
+            config.acquireTimeout = .seconds(120)  // sharing is the point, not speed: a loaded machine waits
+            try await Database.connect(config) { db in
+                let total = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for i in 0..<200 {
+                        group.addTask { try await db.value("SELECT \(i)::int8, pg_sleep(0.001)", as: Int.self) }
+                    }
+                    return try await group.reduce(0, +)
                 }
-                return try await group.reduce(0, +)
+                #expect(total == (0..<200).reduce(0, +))
+                let metrics = await db.pool.metrics
+                #expect(metrics.open <= 5)
+                #expect(metrics.acquired >= 200)
+                #expect(metrics.inUse == 0)
+                #expect(metrics.waiting == 0)
             }
-            #expect(total == (0..<200).reduce(0, +))
-            let metrics = await db.pool.metrics
-            #expect(metrics.open <= 5)
-            #expect(metrics.acquired >= 200)
-            #expect(metrics.inUse == 0)
-            #expect(metrics.waiting == 0)
         }
     }
 
@@ -31,9 +47,10 @@ struct PoolTests {
             config.acquireTimeout = .milliseconds(300)
             let pool = try await ConnectionPool(config)
             let holders = (0..<2).map { _ in
-                Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(2)") } }
+                Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(5)") } }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            // Both lent (however loaded the machine) before the third asks.
+            #expect(await Self.eventually { await pool.metrics.inUse == 2 })
             let error = await #expect(throws: PostgresError.self) {
                 try await pool.withConnection { try await $0.execute("SELECT 1") }
             }
@@ -79,10 +96,10 @@ struct PoolTests {
 
     @Test func cancelledWaiterLeavesTheLine() async throws {
         try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { db in
-            let holder = Task { try await db.execute("SELECT pg_sleep(0.5)") }
-            try await Task.sleep(for: .milliseconds(100))
+            let holder = Task { try await db.execute("SELECT pg_sleep(5)") }
+            #expect(await Self.eventually { await db.pool.metrics.inUse == 1 })
             let waiter = Task { try await db.value("SELECT 1::int8", as: Int.self) }
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(await Self.eventually { await db.pool.metrics.waiting == 1 })
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
             _ = try await holder.value

@@ -59,19 +59,25 @@ struct AnswerSpinner {
             checks += 1
             let late = ContinuousClock.now > deadline
             if PQisBusy(handle) == 0 {
-                // An answer already there at the first look says nothing about
-                // spinning; one caught in time says it pays; a late one (this
-                // thread was preempted) says it does not.
-                if checks > 1 {
-                    if late { miss() } else { penalty = 0 }
-                }
+                record(answered: true, looks: checks, late: late)
                 return true
             }
             if late {
-                miss()
+                record(answered: false, looks: checks, late: true)
                 return false
             }
         }
+    }
+
+    /// What one spin saw, as a pure transition: an answer after `looks` looks at
+    /// the socket (`late`: after the budget), or none before the budget ran out.
+    /// An answer already there at the first look says nothing about spinning; one
+    /// caught in time says it pays; a late one (this thread was preempted) or none
+    /// says it does not.
+    mutating func record(answered: Bool, looks: Int, late: Bool) {
+        guard answered else { return miss() }
+        guard looks > 1 else { return }
+        if late { miss() } else { penalty = 0 }
     }
 
     private mutating func miss() {

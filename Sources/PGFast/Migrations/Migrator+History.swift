@@ -63,11 +63,14 @@ extension Migrator {
     /// A session lock needs one server session throughout, which a transaction pooler
     /// (PgBouncer) does not give: there this refuses, naming the pooler. ``up(to:force:)``
     /// locks per transaction instead (``takeTransactionLock(on:)``).
+    /// `on`: a handle already pinned to a connection, to lock on that one (a pool of one
+    /// connection, as a template build has, must not wait for a second).
     func withMigrationLock<R>(
         isolation: isolated (any Actor)? = #isolation,
+        on pinned: Database? = nil,
         _ body: (Database) async throws -> R
     ) async throws -> R {
-        try await database.withConnection { db in
+        try await (pinned ?? database).withConnection { db in
             if try await isBehindPooler(on: db) {
                 throw MigrationError(
                     code: .lockTimeout,
@@ -90,7 +93,7 @@ extension Migrator {
 
     /// Takes the module's lock for the current transaction (`pg_advisory_xact_lock`,
     /// released by its commit or rollback), waiting up to `lockTimeout`. It conflicts
-    /// with the session lock of ``withMigrationLock(isolation:_:)`` (same key).
+    /// with the session lock of ``withMigrationLock(isolation:on:_:)`` (same key).
     func takeTransactionLock(on tx: Database) async throws {
         _ = try await takeLock(.transaction, on: tx)
     }

@@ -57,7 +57,7 @@ extension Migrator {
                     applied.append(migration)
                 case .outsideTransaction(let migration):
                     if pooled { throw MigrationError(behindPoolerCannotApply: migration) }
-                    let ran = try await withMigrationLock { db in
+                    let ran = try await withMigrationLock(on: db) { db in
                         let done = try await adoptedOrApplied(on: db, set: set, record: true)
                         let next = try pending(in: set, applied: done, to: target, force: force).first
                         guard next?.version == migration.version else { return false }

@@ -19,7 +19,8 @@ struct Sweeper {
                 on: db, kept: false, templates: false, grace: shared.settings.grace)
             let clones = report.dropped.filter { DatabaseNames.parse($0)?.kind == .clone }
             if !clones.isEmpty {
-                logger.notice(
+                // Routine (a run killed or crashed): shown from PGFAST_LOG_LEVEL=info, so a passing run stays quiet.
+                logger.info(
                     "dropped databases left by runs that are gone", metadata: ["count": "\(clones.count)"])
             }
             for failure in report.failed {

@@ -144,6 +144,8 @@ extension EmbeddedServer {
         private func start(persistedPort: Int) async throws -> Int {
             var port = persistedPort
             var mustMove = false
+            // A cluster made by an earlier PGFast starts with today's settings (max_connections, …).
+            try writeSettings(port: port, dataDirectory: dataDirectory)
             for attempt in 1...Self.portAttempts {
                 if mustMove || !LoopbackPort.isFree(port) {
                     let newPort = try LoopbackPort.free()

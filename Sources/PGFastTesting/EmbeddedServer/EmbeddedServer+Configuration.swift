@@ -16,7 +16,7 @@ extension EmbeddedServer {
             listen_addresses = '127.0.0.1'
             port = \(port)
             unix_socket_directories = '\(escaped(socketDirectory))'
-            max_connections = 300
+            max_connections = 1000
             shared_buffers = 128MB
             fsync = off
             synchronous_commit = off
