@@ -206,7 +206,7 @@ public enum TestDatabases {
         let rows: [(String, Int?, Double?, String?, Double, String, Bool)]
         do {
             rows = try await retryingVanished { try await catalogRows(on: db, size: sizeColumn, age: ageColumn) }
-        } catch let error as PostgresError where error.sqlState == .invalidCatalogName && measuring {
+        } catch let error as PostgresError where Self.vanished(error) && measuring {
             // Databases come and go too fast to measure them all (not a superuser): list them without sizes.
             rows = try await catalogRows(on: db, size: "0::int8", age: ageColumn)
         }
@@ -270,14 +270,20 @@ public enum TestDatabases {
         ).decode((String, Int?, Double?, String?, Double, String, Bool).self)
     }
 
+    /// A database dropped while a catalog query measured it: 3D000, or 42704 ("database with
+    /// OID … does not exist", as PostgreSQL 18's `pg_database_size` says it).
+    static func vanished(_ error: PostgresError) -> Bool {
+        error.sqlState == .invalidCatalogName || error.sqlState == .undefinedObject
+    }
+
     /// Runs a query over every database again when one was dropped while it ran: for a
-    /// role that is not a superuser, `pg_database_size` of a vanished database is an
+    /// role that is not a superuser (and on PostgreSQL 18 for any role), `pg_database_size` of a vanished database is an
     /// error ("database with OID … does not exist"), not NULL.
     static func retryingVanished<R>(_ body: () async throws -> R) async throws -> R {
         for attempt in 0..<8 {
             do {
                 return try await body()
-            } catch let error as PostgresError where error.sqlState == .invalidCatalogName {
+            } catch let error as PostgresError where Self.vanished(error) {
                 try? await Task.sleep(for: .milliseconds(10 * (attempt + 1)))
             }
         }
