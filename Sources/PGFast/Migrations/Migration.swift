@@ -3,7 +3,7 @@ import Foundation
 /// One migration: an up file, an optional down file (or, in dbmate's and goose's layouts,
 /// one file with both sections), and what they declare.
 ///
-/// Values come from ``MigrationSet/load(directories:)`` or ``MigrationSet/discover(projectRoot:environment:)``,
+/// Values come from ``MigrationSet/load(directories:layout:)`` or ``MigrationSet/discover(projectRoot:environment:)``,
 /// which read the files, compute the ``checksum`` and parse the leading directives.
 ///
 /// ```swift
