@@ -66,6 +66,25 @@ struct ServerAndTestDBCommandTests {
         await admin.close()
     }
 
+    /// `server start` and `server stop` say what they did on stdout and nothing else
+    /// (the stop used to log "Stopped PostgreSQL" at info whatever `PGFAST_LOG_LEVEL` said).
+    @Test func serverStartAndStopAreQuietByDefault() async throws {
+        let directory = "/dev/shm/pgfast-cli-quiet-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["PGFAST_EMBEDDED_DIR": directory]
+        let start = try await CLI.run(["server", "start"], environment: environment)
+        #expect(start.status == 0, "\(start)")
+        #expect(start.stdout.hasPrefix("running  postgresql://"), "\(start)")
+        #expect(start.stderr.isEmpty, "\(start)")
+        let stop = try await CLI.run(["server", "stop"], environment: environment)
+        #expect(stop.status == 0, "\(stop)")
+        #expect(stop.stdout == "stopped\n", "\(stop)")
+        #expect(stop.stderr.isEmpty, "\(stop)")
+        let verbose = try await CLI.run(
+            ["server", "stop"], environment: environment.merging(["PGFAST_LOG_LEVEL": "info"]) { $1 })
+        #expect(verbose.stdout == "not running\n", "\(verbose)")
+    }
+
     @Test func aBadLogLevelIsNamed() async throws {
         let bad = try await CLI.run(["test-db", "list"], environment: ["PGFAST_LOG_LEVEL": "chatty"])
         #expect(bad.status == 1)

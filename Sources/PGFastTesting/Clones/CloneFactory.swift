@@ -29,6 +29,8 @@ actor CloneFactory {
     private var waiters: [CheckedContinuation<ReadyClone, any Error>] = []
     private var creating = 0
     private var claiming = 0
+    /// The template's size: about what each clone holds, for the drop queue.
+    private var templateBytes: Int64 = 0
     /// An earlier run's ready clones not claimed yet; nil until listed.
     private var stock: [String]?
     /// Lists the stock and reads the template's recorded strategy, once.
@@ -108,12 +110,15 @@ actor CloneFactory {
         async let names = try? db.query(
             "SELECT datname::text FROM pg_database WHERE starts_with(datname::text, \(prefix)) ORDER BY datname DESC"
         ).decode(String.self)
+        async let size = try? db.value(
+            "SELECT pg_database_size(datname)::int8 FROM pg_database WHERE datname = \(template)", as: Int?.self)
         let version = environment.serverVersion
         var recorded: TemplateNote.Strategy?
         if version >= 150_000, override == nil {
             recorded = TemplateNote.strategy(in: (try? await TemplateNote.read(template: template, on: db)) ?? nil)
         }
         let listed = await names
+        templateBytes = Int64((await size ?? nil) ?? 0)
         stock = stock ?? listed ?? []
         let canClone = version >= 180_000
         if version < 150_000 {
@@ -177,6 +182,8 @@ actor CloneFactory {
         let statement = Self.createStatement(name: name, template: template, strategy: strategy)
         let started = ContinuousClock.now
         try await environment.creations.withPermit {
+            environment.drops.creationStarted()
+            defer { environment.drops.creationEnded() }
             do {
                 if environment.serverVersion >= 180_000 {
                     try await createCopyingFiles(statement, clone: cloneFiles)
@@ -230,7 +237,7 @@ actor CloneFactory {
             let started = ContinuousClock.now
             let pool = try await ConnectionPool(environment.cloneConfig(database: name), logger: environment.logger)
             RunTimings.shared.recordConnect(ContinuousClock.now - started)
-            return ReadyClone(name: name, pool: pool)
+            return ReadyClone(name: name, pool: pool, bytes: templateBytes)
         } catch {
             environment.drops.enqueue(name)
             throw error

@@ -4,6 +4,8 @@ import PGFast
 struct ReadyClone: Sendable {
     let name: String
     let pool: ConnectionPool
+    /// About how much disk it holds (its template's size): what dropping it frees.
+    var bytes: Int64 = 0
     /// When the clone was asked for and when it was handed over, for the wait metrics.
     var requestedAt: ContinuousClock.Instant?
 }

@@ -102,7 +102,7 @@ public final class EmbeddedServer: Sendable {
     /// ```
     public static func sharedIfRunning() async throws -> EmbeddedServer? {
         let options = Options()
-        let logger = Logger(label: "pgfast.embedded")
+        let logger = PGFastLog.logger(label: "pgfast.embedded")
         let binaries = try await Binaries.locate(options: options)
         let directory = sharedClusterDirectory(options: options, binaries: binaries)
         guard FileManager.default.fileExists(atPath: directory + "/data") else { return nil }

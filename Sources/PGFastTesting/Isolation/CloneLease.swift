@@ -8,6 +8,7 @@ final class CloneLease: Sendable {
     let shared: TestEnvironment.Shared
     let name: String
     let pool: ConnectionPool
+    let bytes: Int64
     let config: DatabaseConfig
     /// Transaction-mode tests borrow the shared clone: nothing to drop.
     let borrowed: Bool
@@ -18,6 +19,7 @@ final class CloneLease: Sendable {
         self.shared = shared
         self.name = clone.name
         self.pool = clone.pool
+        self.bytes = clone.bytes
         self.config = shared.cloneConfig(database: clone.name)
         self.borrowed = borrowed
         self.holdsSlot = holdsSlot
@@ -44,7 +46,7 @@ final class CloneLease: Sendable {
         guard !borrowed else { return nil }
         await pool.close()
         guard keep else {
-            shared.drops.enqueue(name)
+            shared.drops.enqueue(name, bytes: bytes)
             return nil
         }
         let kept = shared.keptName()

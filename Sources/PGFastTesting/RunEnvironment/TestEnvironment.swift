@@ -51,7 +51,8 @@ actor TestEnvironment {
             self.slotCount = slotCount
             slots = AsyncSemaphore(permits: slotCount)
             creations = AsyncSemaphore(permits: settings.creationConcurrency)
-            drops = DropQueue(admin: admin, logger: logger)
+            // Finished clones up to the stock budget wait while clones are being made (``DropQueue``).
+            drops = DropQueue(admin: admin, logger: logger, holdBytes: stockBudget)
         }
 
         var owner: OwnerID { lease.owner }
