@@ -46,10 +46,18 @@ struct PoolTests {
             config.maxConnections = 2
             config.acquireTimeout = .milliseconds(300)
             let pool = try await ConnectionPool(config)
+            // The holders keep their connections until released, however long a loaded machine
+            // takes to get here (a timed `pg_sleep` could end before the third acquire times out).
+            let (released, release) = AsyncStream<Void>.makeStream()
             let holders = (0..<2).map { _ in
-                Task { try await pool.withConnection { try await $0.execute("SELECT pg_sleep(5)") } }
+                Task {
+                    try await pool.withConnection { connection in
+                        try await connection.execute("SELECT 1")
+                        for await _ in released { break }
+                    }
+                }
             }
-            // Both lent (however loaded the machine) before the third asks.
+            // Both lent before the third asks.
             #expect(await Self.eventually { await pool.metrics.inUse == 2 })
             let error = await #expect(throws: PostgresError.self) {
                 try await pool.withConnection { try await $0.execute("SELECT 1") }
@@ -58,6 +66,7 @@ struct PoolTests {
             #expect(error?.message.contains("pool size 2") == true)
             #expect(error?.message.contains("300") == true)
             #expect(await pool.metrics.acquireTimeouts == 1)
+            release.finish()
             for holder in holders { _ = try await holder.value }
             // Once the holders are done, the pool serves again.
             #expect(try await pool.withConnection { try await $0.value("SELECT 1::int8", as: Int.self) } == 1)
@@ -96,12 +105,19 @@ struct PoolTests {
 
     @Test func cancelledWaiterLeavesTheLine() async throws {
         try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { db in
-            let holder = Task { try await db.execute("SELECT pg_sleep(5)") }
+            // Held until released: the waiter cannot get the connection before it is cancelled.
+            let (released, release) = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await db.withConnection { _ in
+                    for await _ in released { break }
+                }
+            }
             #expect(await Self.eventually { await db.pool.metrics.inUse == 1 })
             let waiter = Task { try await db.value("SELECT 1::int8", as: Int.self) }
             #expect(await Self.eventually { await db.pool.metrics.waiting == 1 })
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
+            release.finish()
             _ = try await holder.value
             #expect(await db.pool.metrics.waiting == 0)
             #expect(try await db.value("SELECT 2::int8", as: Int.self) == 2)
