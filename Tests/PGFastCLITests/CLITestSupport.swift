@@ -1,7 +1,6 @@
 import Foundation
 import PGFast
 import PGFastTesting
-import Synchronization
 import Testing
 
 /// Runs the built `pgfast` executable as a user would: a child process, output captured.
@@ -61,7 +60,11 @@ enum CLI {
         try start(executable, arguments, environment: environment(extra), directory: directory)
     }
 
-    /// Starts any executable, reading its output on threads of its own (never the cooperative pool).
+    /// Starts any executable, waiting for it on a thread of its own (never the cooperative pool).
+    ///
+    /// Its output goes to files, not pipes: a pipe is read until every writer has closed it,
+    /// and a daemon started meanwhile by another test (a PgBouncer, a postmaster) can inherit
+    /// its write end and keep it open for the rest of the run.
     static func start(
         _ executable: URL, _ arguments: [String], environment: [String: String], directory: URL? = nil
     ) throws -> Task<Result, Never> {
@@ -70,12 +73,18 @@ enum CLI {
         process.arguments = arguments
         process.environment = environment
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-cli-\(UUID().uuidString)")
+        let out = base.appendingPathExtension("out")
+        let err = base.appendingPathExtension("err")
+        for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        let outHandle = try FileHandle(forWritingTo: out)
+        let errHandle = try FileHandle(forWritingTo: err)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        try? outHandle.close()
+        try? errHandle.close()
         let box = ProcessBox(process: process, out: out, err: err)
         return Task {
             await withCheckedContinuation { continuation in
@@ -84,34 +93,26 @@ enum CLI {
         }
     }
 
-    /// A started child and its pipes.
+    /// A started child and the files its output goes to.
     final class ProcessBox: @unchecked Sendable {
         // Safe: after `run()` only `wait()` touches these, once, on one thread.
         let process: Process
-        let out: Pipe
-        let err: Pipe
+        let out: URL
+        let err: URL
 
-        init(process: Process, out: Pipe, err: Pipe) {
+        init(process: Process, out: URL, err: URL) {
             self.process = process
             self.out = out
             self.err = err
         }
 
         func wait() -> Result {
-            // Drain both pipes before waiting, so a chatty child cannot block on a full pipe.
-            let errData = Mutex(Data())
-            let done = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                let data = self.err.fileHandleForReading.readDataToEndOfFile()
-                errData.withLock { $0 = data }
-                done.signal()
-            }
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            done.wait()
             process.waitUntilExit()
+            defer { for file in [out, err] { try? FileManager.default.removeItem(at: file) } }
             return Result(
-                status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
+                status: process.terminationStatus,
+                stdout: String(decoding: FileManager.default.contents(atPath: out.path) ?? Data(), as: UTF8.self),
+                stderr: String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self))
         }
     }
 }

@@ -114,35 +114,29 @@ enum Subprocess {
 
     /// A started child process; ``Running/wait()`` collects its output.
     final class Running: @unchecked Sendable {
-        // Safe: `process` and the pipes are only touched by `wait()`, called once by the owner.
+        // Safe: `process` and the files are only touched by `wait()`, called once by the owner.
         let process: Process
-        let out: Pipe
-        let err: Pipe
+        let out: URL
+        let err: URL
 
-        init(process: Process, out: Pipe, err: Pipe) {
+        init(process: Process, out: URL, err: URL) {
             self.process = process
             self.out = out
             self.err = err
         }
 
         func wait() -> Result {
-            // Read both pipes to the end before waiting, so a chatty child cannot block on a full pipe.
-            let group = DispatchGroup()
-            nonisolated(unsafe) var errData = Data()
-            group.enter()
-            DispatchQueue.global().async {
-                errData = self.err.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.wait()
             process.waitUntilExit()
+            defer { for file in [out, err] { try? FileManager.default.removeItem(at: file) } }
             return Result(
-                status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                stderr: String(decoding: errData, as: UTF8.self))
+                status: process.terminationStatus,
+                stdout: String(decoding: FileManager.default.contents(atPath: out.path) ?? Data(), as: UTF8.self),
+                stderr: String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self))
         }
     }
 
+    /// Output goes to files, not pipes: a daemon another test starts meanwhile (a PgBouncer,
+    /// a postmaster) can inherit a pipe's write end, and a reader would wait for it to exit.
     static func start(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         directory: URL? = nil
@@ -157,12 +151,18 @@ enum Subprocess {
         }
         if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pgfast-run-\(UUID().uuidString)")
+        let out = base.appendingPathExtension("out")
+        let err = base.appendingPathExtension("err")
+        for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        let outHandle = try FileHandle(forWritingTo: out)
+        let errHandle = try FileHandle(forWritingTo: err)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        try? outHandle.close()
+        try? errHandle.close()
         return Running(process: process, out: out, err: err)
     }
 }

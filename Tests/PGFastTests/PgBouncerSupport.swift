@@ -102,6 +102,9 @@ enum PgBouncer {
             posix_spawn_file_actions_addopen(
                 &actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
         }
+        // Nothing else inherited: a CLI test's pipes, open at this moment in another thread, held
+        // by a PgBouncer that outlives the run, kept that test reading them for ever.
+        EmbeddedServer.ChildProcess.closeInheritedDescriptors(&actions)
         var pid: pid_t = 0
         let spawned = withCStringArray([executable] + arguments) { argv in
             let arguments = UnsafeMutableRawPointer(mutating: argv).assumingMemoryBound(

@@ -68,9 +68,7 @@ extension EmbeddedServer.ChildProcess {
             posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_CLOEXEC_DEFAULT))
         #else
             posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-            for descriptor in inheritableDescriptors() where descriptor > 2 {
-                posix_spawn_file_actions_addclose(&actions, descriptor)
-            }
+            closeInheritedDescriptors(&actions)
         #endif
 
         let cArguments = argv.map { strdup($0) } + [nil]
@@ -87,6 +85,28 @@ extension EmbeddedServer.ChildProcess {
         }
         return pid
     }
+
+    #if !canImport(Darwin)
+        /// Makes the child close every descriptor above stderr.
+        ///
+        /// A daemon that inherits another thread's pipe (a `Process` being started at the same
+        /// moment, whose pipes are not close-on-exec) keeps that pipe's write end open for its
+        /// whole life: whoever reads the pipe to its end waits for the daemon to exit.
+        /// glibc 2.34+ closes them in the child (`posix_spawn_file_actions_addclosefrom_np`,
+        /// looked up at run time: Swift's Glibc module does not declare it), so no descriptor
+        /// opened in between slips through; older C libraries close the ones open now.
+        static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np"),
+                unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3) == 0
+            {
+                return
+            }
+            for descriptor in inheritableDescriptors() where descriptor > 2 {
+                posix_spawn_file_actions_addclose(&actions, descriptor)
+            }
+        }
+    #endif
 
     /// Open descriptors without close-on-exec, which a child would otherwise inherit.
     private static func inheritableDescriptors() -> [Int32] {
