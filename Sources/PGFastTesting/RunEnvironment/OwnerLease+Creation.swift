@@ -1,3 +1,4 @@
+import Logging
 import PGFast
 
 extension OwnerLease {
@@ -16,7 +17,12 @@ extension OwnerLease {
         try await db.execute("SELECT pg_advisory_lock_shared(\(OwnerID.creationLockClass), \(owner.value))")
         do {
             try await body()
-            try await db.execute(Self.stampStatement(database: name))
+            do {
+                try await db.execute(Self.stampStatement(database: name))
+            } catch {
+                // The clone is made and this run's: without its stamp it waits for the next beat, as before.
+                logger.debug("cannot stamp a new clone", metadata: ["database": "\(name)", "error": "\(error)"])
+            }
         } catch {
             _ = try? await db.execute(
                 "SELECT pg_advisory_unlock_shared(\(OwnerID.creationLockClass), \(owner.value))")

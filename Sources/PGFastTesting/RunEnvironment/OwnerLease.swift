@@ -25,7 +25,7 @@ final class OwnerLease: Sendable {
     static let interval: Duration = .seconds(2)
 
     private let config: DatabaseConfig
-    private let logger: Logger
+    let logger: Logger
     private struct State {
         var connection: Connection?
         var beater: Task<Void, Never>?
