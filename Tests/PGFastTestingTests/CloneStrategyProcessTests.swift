@@ -29,7 +29,7 @@ struct CloneStrategyProcessTests {
             IsolatedDatabaseOptions(
                 migrations: Shop.migrations, fixtures: Shop.fixtures, load: ["users", "products"],
                 projectRoot: ProjectRoot.find()),
-            serverVersion: shared.serverVersion)
+            serverVersion: shared.serverVersion, role: shared.templateRole)
         // As on a fresh server: no recorded choice, no stock to claim (claims measure nothing).
         if try await Catalog.exists(recipe.name) {
             try await Catalog.admin.execute("COMMENT ON DATABASE \(identifier: recipe.name) IS NULL")

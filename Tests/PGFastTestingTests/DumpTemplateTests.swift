@@ -79,11 +79,11 @@ struct DumpTemplateTests {
 
 /// Broken and changed dumps: clear errors naming the file and line, nothing left behind.
 @Suite struct DumpTemplateErrorTests {
-    private static let sample = URL(fileURLWithPath: ProjectRoot.find())
+    static let sample = URL(fileURLWithPath: ProjectRoot.find())
         .appendingPathComponent("fixtures/scripts/pg_dump_sample.sql")
 
     /// A copy of the sample dump with `edit` applied to its lines, in a directory of its own.
-    private func dump(_ edit: (inout [String]) -> Void) throws -> URL {
+    static func dump(_ edit: (inout [String]) -> Void) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "pgfast-dump-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -96,7 +96,7 @@ struct DumpTemplateTests {
 
     @Test func aStatementTheServerRejectsNamesTheDumpAndLineAndLeavesNothing() async throws {
         var line = 0
-        let url = try dump { lines in
+        let url = try Self.dump { lines in
             let index = lines.firstIndex(of: "CREATE TABLE shop.users (")!
             lines[index] = "CREAT TABLE shop.users ("
             line = index + 1
@@ -118,7 +118,7 @@ struct DumpTemplateTests {
 
     @Test func aDumpThatDoesNotSplitFailsBeforeAnyDatabaseExists() async throws {
         var line = 0
-        let url = try dump { lines in
+        let url = try Self.dump { lines in
             // A quote opened on the last statement is never closed.
             lines.append("COMMENT ON TABLE shop.users IS 'never closed;")
             line = lines.count
@@ -142,7 +142,7 @@ struct DumpTemplateTests {
 
     /// The dump is keyed by its content: an unchanged file reuses the template, an edit makes a new one.
     @Test func anEditedDumpBuildsANewTemplateAndTheOldOneIsKept() async throws {
-        let url = try dump { _ in }
+        let url = try Self.dump { _ in }
         defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
         let original = try await TemplateRecipe.of(.dump(url.path))
         #expect(try await TemplateRecipe.of(.dump(url.path)).key == original.key)

@@ -11,11 +11,12 @@ extension TemplateStore {
 }
 
 extension TemplateRecipe {
-    /// The recipe of a template made from `source` alone, as a test of this package would ask for it.
+    /// The recipe of a template made from `source` alone, as a test of this package would ask for it
+    /// (in the connected role's lineage when it is not a superuser, as ``RecipeCache`` makes it).
     static func of(_ source: TemplateSource) async throws -> TemplateRecipe {
-        try RecipeCache.make(
-            IsolatedDatabaseOptions(template: source),
-            serverVersion: try await TestEnvironment.current.shared().serverVersion)
+        let shared = try await TestEnvironment.current.shared()
+        return try RecipeCache.make(
+            IsolatedDatabaseOptions(template: source), serverVersion: shared.serverVersion, role: shared.templateRole)
     }
 }
 

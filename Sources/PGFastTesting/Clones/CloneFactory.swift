@@ -185,10 +185,14 @@ actor CloneFactory {
             environment.drops.creationStarted()
             defer { environment.drops.creationEnded() }
             do {
-                if environment.serverVersion >= 180_000 {
-                    try await createCopyingFiles(statement, clone: cloneFiles)
-                } else {
-                    try await Database(pool: environment.admin).execute(statement)
+                try await Database(pool: environment.admin).withConnection { db in
+                    try await environment.lease.creating(name, on: db) {
+                        if environment.serverVersion >= 180_000 {
+                            try await createCopyingFiles(statement, clone: cloneFiles, on: db)
+                        } else {
+                            try await db.execute(statement)
+                        }
+                    }
                 }
             } catch {
                 throw IsolatedDatabaseError(
@@ -203,22 +207,20 @@ actor CloneFactory {
 
     /// PostgreSQL 18+: FILE_COPY by cloning files (`file_copy_method = clone`) where the server
     /// and its file system allow it; a refusal turns cloning off for the rest of the run.
-    private func createCopyingFiles(_ statement: SQL, clone: Bool) async throws {
-        try await Database(pool: environment.admin).withConnection { db in
-            if clone {
-                do {
-                    try await db.execute("SET file_copy_method = clone")
-                    try await db.execute(statement)
-                    return
-                } catch {
-                    environment.logger.debug(
-                        "file_copy_method = clone refused; copying", metadata: ["error": "\(error)"])
-                    await self.stopCloningFiles()
-                }
+    private func createCopyingFiles(_ statement: SQL, clone: Bool, on db: Database) async throws {
+        if clone {
+            do {
+                try await db.execute("SET file_copy_method = clone")
+                try await db.execute(statement)
+                return
+            } catch {
+                environment.logger.debug(
+                    "file_copy_method = clone refused; copying", metadata: ["error": "\(error)"])
+                stopCloningFiles()
             }
-            try await db.execute("SET file_copy_method = copy")
-            try await db.execute(statement)
         }
+        try await db.execute("SET file_copy_method = copy")
+        try await db.execute(statement)
     }
 
     private func stopCloningFiles() {
@@ -310,8 +312,11 @@ actor CloneFactory {
         let name = environment.nextCloneName()
         var clone: ReadyClone?
         do {
-            try await Database(pool: environment.admin).execute(
-                "ALTER DATABASE \(identifier: stockName) RENAME TO \(identifier: name)")
+            try await Database(pool: environment.admin).withConnection { db in
+                try await environment.lease.creating(name, on: db) {
+                    try await db.execute("ALTER DATABASE \(identifier: stockName) RENAME TO \(identifier: name)")
+                }
+            }
             clone = try await connect(name)
         } catch {
             environment.logger.debug("stock clone taken by another run", metadata: ["database": "\(stockName)"])

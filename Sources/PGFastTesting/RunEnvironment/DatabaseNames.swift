@@ -46,6 +46,9 @@ struct OwnerID: Hashable, Sendable, CustomStringConvertible {
     static let lockClass: Int32 = 0x5047_4654
     /// Advisory-lock class for template builds: "PGFB".
     static let buildLockClass: Int32 = 0x5047_4642
+    /// Advisory-lock class for an owner's clones being made, until each carries its heartbeat: "PGFC"
+    /// (``OwnerLease/creating(_:on:_:)``).
+    static let creationLockClass: Int32 = 0x5047_4643
 
     init(value: Int32) { self.value = value }
 

@@ -11,7 +11,8 @@ import Synchronization
 ///   the process (the server frees it the moment the process dies, SIGKILL
 ///   included);
 /// - a heartbeat: every ``interval`` the run writes the server's clock into the
-///   comment of each of its clones (`COMMENT ON DATABASE … IS 'pgfast heartbeat …'`).
+///   comment of each of its clones (`COMMENT ON DATABASE … IS 'pgfast heartbeat …'`),
+///   and each clone gets its first as it is made (``creating(_:on:_:)``).
 ///
 /// The rule (``Liveness``): an owner is gone only when its lock is free **and**
 /// its newest heartbeat is older than the grace period. A lease lost to a blip
@@ -24,7 +25,7 @@ final class OwnerLease: Sendable {
     static let interval: Duration = .seconds(2)
 
     private let config: DatabaseConfig
-    private let logger: Logger
+    let logger: Logger
     private struct State {
         var connection: Connection?
         var beater: Task<Void, Never>?

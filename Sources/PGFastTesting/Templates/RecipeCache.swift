@@ -22,6 +22,7 @@ actor RecipeCache {
 
     /// `role`: the role that builds and clones, when it is not a superuser. Its templates' tables
     /// are its own, so it gets a lineage of its own: another role's clones could not write to them.
+    /// Its dumps load without their `OWNER TO` and grants, which it may not run (``TemplateRecipe/dump(at:shownAs:serverVersion:withoutOwnership:)``).
     static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int, role: String? = nil) throws
         -> TemplateRecipe
     {
@@ -34,7 +35,7 @@ actor RecipeCache {
         switch options.template.base {
         case .dump(let path):
             base = try TemplateRecipe.dump(
-                at: pathBase.resolve(path), shownAs: path, serverVersion: serverVersion)
+                at: pathBase.resolve(path), shownAs: path, serverVersion: serverVersion, withoutOwnership: role != nil)
             migrations = nil
         case .build(let build):
             base = TemplateRecipe.build(build, serverVersion: serverVersion)

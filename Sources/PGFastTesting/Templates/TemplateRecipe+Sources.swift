@@ -6,7 +6,11 @@ import PGFast
 extension TemplateRecipe {
     /// A `pg_dump` file, keyed by its content. It is read and split now, so a file that
     /// does not split (an unclosed quote, a `\connect`) fails before any database exists.
-    static func dump(at url: URL, shownAs path: String, serverVersion: Int) throws -> TemplateRecipe {
+    /// `withoutOwnership`: for a role that is not a superuser, loaded as `pg_restore --no-owner
+    /// --no-privileges` would (``SQLScript/withoutOwnershipOrPrivileges()``).
+    static func dump(at url: URL, shownAs path: String, serverVersion: Int, withoutOwnership: Bool = false) throws
+        -> TemplateRecipe
+    {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -15,14 +19,15 @@ extension TemplateRecipe {
                 code: .templateBuildFailed, message: "cannot read the dump \(url.path)", file: url.path,
                 underlying: error)
         }
-        let script: SQLScript
+        let parsed: SQLScript
         do {
-            script = try SQLScript(contentsOf: url)
+            parsed = try SQLScript(contentsOf: url)
         } catch let error as SQLScriptError {
             throw IsolatedDatabaseError(
                 code: .templateBuildFailed, message: "cannot read the dump \(error)", file: url.path,
                 line: error.line, underlying: error)
         }
+        let script = withoutOwnership ? parsed.withoutOwnershipOrPrivileges() : parsed
         return TemplateRecipe(
             lineage: hash(["dump", url.standardizedFileURL.path], length: 8),
             key: hash(
