@@ -65,8 +65,11 @@ struct ConnectionTests {
         let connection = try await Connection.connect(try await TestServer.adminConfig())
         let pid = try await connection.value("SELECT pg_backend_pid()::int8", as: Int.self)
         try await connection.execute("CREATE TEMP TABLE finished (id int)")
-        // Had the server not cancelled it, the insert would run after the sleep.
-        let task = Task { try await connection.execute(script: "SELECT pg_sleep(10); INSERT INTO finished VALUES (1)") }
+        // Had the server not cancelled it, the insert would run after the sleep. The sleep is long:
+        // under load (the whole suite at load 20) a cancel request took over 5 s to land.
+        let task = Task {
+            try await connection.execute(script: "SELECT pg_sleep(300); INSERT INTO finished VALUES (1)")
+        }
         #expect(await PoolTests.eventually { (try? await PooledQueryTests.isSleeping(pid: pid)) == true })
         task.cancel()
         let outcome = await task.result

@@ -56,8 +56,9 @@ struct PooledQueryTests {
         try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { (db: Database) async throws in
             let pid = try await db.value("SELECT pg_backend_pid()::int8", as: Int.self)
             try await db.execute("CREATE TABLE finished (id int)")
-            // Had the server not cancelled it, the insert would run after the sleep.
-            let task = Task { try await db.execute(script: "SELECT pg_sleep(10); INSERT INTO finished VALUES (1)") }
+            // Had the server not cancelled it, the insert would run after the sleep. The sleep is long:
+            // under load (the whole suite at load 20) a cancel request took over 5 s to land.
+            let task = Task { try await db.execute(script: "SELECT pg_sleep(300); INSERT INTO finished VALUES (1)") }
             #expect(await PoolTests.eventually { (try? await Self.isSleeping(pid: pid)) == true })
             task.cancel()
             let outcome = await task.result
