@@ -35,7 +35,14 @@ import CLibPQ
             guard socket >= 0, PQisBusy(handle) == 0, PQsetnonblocking(handle, 1) == 0 else {
                 return try await run(text, binds: binds, file: file, line: line)
             }
+            // Armed before the send, so a task cancelled from now on sends a cancel request for
+            // this statement (armed after it, a cancel in between was lost and the statement ran
+            // to its end); timed from the send, not from when this task runs again.
+            let token = cancelToken
+            let sent = ContinuousClock.now
+            token?.begin()
             guard Connection.sendQuery(handle, text, binds) == 1 else {
+                await token?.endAsync()
                 PQsetnonblocking(handle, 0)
                 if PQstatus(handle) == CONNECTION_OK {
                     // For example a result nobody collected: the blocking path clears it first.
@@ -46,8 +53,7 @@ import CLibPQ
                 throw error
             }
             var registered = reactorRegistered
-            let result = await Self.cancellable(on: self, text) { token in
-                token?.begin()
+            let result = await Self.cancellable(on: self, text, started: sent) { token in
                 var answered = ContinuousClock.now
                 let result = await Self.collect(handle, socket: socket, registered: &registered, answered: &answered)
                 // Waits (without blocking a thread) for a cancel request still on its way.

@@ -38,10 +38,11 @@ extension Connection {
     /// no other), and records the statement's duration: until `operation`'s
     /// `answered` instant when it gives one, else until it returns.
     /// `operation` must call the token's `begin()` before its first libpq call
-    /// and `end()`/`endAsync()` after its last. The caller checks for
-    /// cancellation before it sends anything.
+    /// (or the caller before it sent the statement) and `end()`/`endAsync()`
+    /// after its last. The caller checks for cancellation before it sends
+    /// anything. `started`: when the statement was sent, for its duration.
     static func cancellable<R>(
-        on connection: Connection, _ text: String,
+        on connection: Connection, _ text: String, started: ContinuousClock.Instant = .now,
         isolation: isolated (any Actor)? = #isolation,
         _ operation: (CancelToken?) async -> (result: R, answered: ContinuousClock.Instant?)
     ) async -> R {
@@ -50,7 +51,6 @@ extension Connection {
             defer { connection.ownership.endStatement() }
         #endif
         let token = connection.cancelToken
-        let started = ContinuousClock.now
         let (result, answered) = await withTaskCancellationHandler {
             await operation(token)
         } onCancel: {
