@@ -12,7 +12,12 @@ import Testing
     @Suite struct DaemonDescriptorTests {
         @Test func aSpawnedChildInheritsNoPipeOfTheParent() throws {
             let pipe = Pipe()  // Foundation's pipes are not close-on-exec
-            let leaked = [pipe.fileHandleForReading.fileDescriptor, pipe.fileHandleForWriting.fileDescriptor]
+            // Copies far above what the child opens itself (`ls` reads the directory with fd 3).
+            let leaked = [pipe.fileHandleForReading.fileDescriptor, pipe.fileHandleForWriting.fileDescriptor].map {
+                fcntl($0, F_DUPFD, Int32(400))
+            }
+            defer { for descriptor in leaked { close(descriptor) } }
+            #expect(leaked.allSatisfy { $0 >= 400 })
             let listing = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "pgfast-fds-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: listing) }
@@ -22,7 +27,8 @@ import Testing
             defer { posix_spawn_file_actions_destroy(&actions) }
             posix_spawn_file_actions_addopen(&actions, 1, listing.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             EmbeddedServer.ChildProcess.closeInheritedDescriptors(&actions)
-            let argv: [UnsafeMutablePointer<CChar>?] = ["/bin/ls", "/proc/self/fd"].map { (text: String) in strdup(text) } + [nil]
+            let argv: [UnsafeMutablePointer<CChar>?] =
+                ["/bin/ls", "/proc/self/fd"].map { (text: String) in strdup(text) } + [nil]
             defer { for pointer in argv { free(pointer) } }
             var pid = pid_t()
             #expect(posix_spawn(&pid, "/bin/ls", &actions, nil, argv, environ) == 0)
