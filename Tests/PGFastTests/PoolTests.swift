@@ -79,9 +79,10 @@ struct PoolTests {
             let pid = try await db.value("SELECT pg_backend_pid()::int8", as: Int.self)
             // Kill the pooled session from another connection, as a server restart would.
             let admin = try await Connection.connect(try await TestServer.adminConfig())
-            try await admin.execute("SELECT pg_terminate_backend(\(pid)::int4)")
+            // With a timeout, pg_terminate_backend returns once the session is gone (a fixed
+            // 100 ms pause was a guess that a loaded machine could miss).
+            try await admin.execute("SELECT pg_terminate_backend(\(pid)::int4, 30000)")
             await admin.close()
-            try await Task.sleep(for: .milliseconds(100))
             let newPID = try await db.value("SELECT pg_backend_pid()::int8", as: Int.self)
             #expect(newPID != pid)
             #expect(await db.pool.metrics.connectionsReplaced == 1)
@@ -94,7 +95,8 @@ struct PoolTests {
             let work = Task {
                 try await pool.withConnection { try await $0.value("SELECT 5::int8 FROM pg_sleep(0.3)", as: Int.self) }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // Closed once the work holds its connection (before that, its acquire would meet a closed pool).
+            #expect(await PoolTests.eventually { await pool.metrics.inUse == 1 })
             await pool.close()
             #expect(try await work.value == 5)
             #expect(await pool.metrics.open == 0)
@@ -154,9 +156,12 @@ struct PoolTests {
     @Test func slowQueriesAreCounted() async throws {
         try await TestServer.withDatabase { (config: DatabaseConfig) in
             var config = config
-            config.slowQueryThreshold = .milliseconds(50)
+            // The sleep is always over the threshold (the clock starts before the send); the
+            // threshold is far above what a `SELECT 1` takes even at load 25 (50 ms was not).
+            config.slowQueryThreshold = .seconds(2)
             let db = try await Database.connect(config)
-            try await db.execute("SELECT pg_sleep(0.1)")
+            try await db.execute("SELECT pg_sleep(2.1)")
+            #expect(await db.pool.metrics.slowQueries == 1)
             try await db.execute("SELECT 1")
             let metrics = await db.pool.metrics
             #expect(metrics.slowQueries == 1)

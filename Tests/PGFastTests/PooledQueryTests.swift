@@ -84,8 +84,10 @@ struct PooledQueryTests {
     @Test func sessionKilledMidStatementFailsItAndIsReplaced() async throws {
         try await TestServer.withDatabase(minConnections: 1, maxConnections: 1) { (db: Database) async throws in
             let pid = try await db.value("SELECT pg_backend_pid()::int8", as: Int.self)
-            let task = Task { try await db.execute("SELECT pg_sleep(10)") }
-            try await Task.sleep(for: .milliseconds(200))
+            // Killed once the statement runs: killed before it was sent (200 ms was not enough at
+            // load 21), the pool replaced the dead session and the statement ran to its end.
+            let task = Task { try await db.execute("SELECT pg_sleep(300)") }
+            #expect(await PoolTests.eventually { (try? await Self.isSleeping(pid: pid)) == true })
             let admin = try await Connection.connect(try await TestServer.adminConfig())
             try await admin.execute("SELECT pg_terminate_backend(\(pid)::int4)")
             await admin.close()
