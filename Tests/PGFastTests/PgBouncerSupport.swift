@@ -8,10 +8,12 @@ import Testing
     import Glibc
 #endif
 
-/// A PgBouncer in transaction mode in front of the embedded server, started by the tests
-/// themselves on a free loopback port (`pool_mode = transaction`, trust auth against the
-/// embedded server, which trusts loopback). One per embedded server, reused across test
-/// processes: its directory holds the ini, userlist, log, pid file and port.
+/// A PgBouncer in transaction mode in front of the tests' server (`TEST_DATABASE_URL`,
+/// else the embedded server), started by the tests themselves on a free loopback port
+/// (`pool_mode = transaction`; clients are trusted, the server gets the URL's password
+/// from the userlist). One per server, reused across test processes: its directory (in
+/// the embedded server's, else in the temporary directory) holds the ini, userlist, log,
+/// pid file and port.
 enum PgBouncer {
     /// The `pgbouncer` program: on `PATH`, else where Debian installs it.
     static let executable: String? = {
@@ -32,9 +34,9 @@ enum PgBouncer {
 
     /// The configuration of `database` through the bouncer.
     static func config(database: String) async throws -> DatabaseConfig {
-        let server = try await EmbeddedServer.shared()
+        let target = try await Target.current()
         var config = try DatabaseConfig(
-            url: "postgresql://\(server.user)@127.0.0.1:\(try await port())/\(database)")
+            url: "postgresql://\(target.user)@127.0.0.1:\(try await port())/\(database)")
         config.minConnections = 1
         config.maxConnections = 4
         return config
@@ -44,11 +46,11 @@ enum PgBouncer {
 
     private static func startOrReuse() async throws -> Int {
         guard let executable else { throw BouncerError(message: missingReason) }
-        let server = try await EmbeddedServer.shared()
-        let directory = server.directory + "/pgbouncer-\(server.port)"
+        let target = try await Target.current()
+        let directory = target.directory
         let portFile = directory + "/port"
         if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text),
-            await answers(port: port, user: server.user)
+            await answers(port: port, user: target.user)
         {
             return port
         }
@@ -57,7 +59,7 @@ enum PgBouncer {
         let port = try EmbeddedServer.LoopbackPort.free()
         let ini = """
             [databases]
-            * = host=127.0.0.1 port=\(server.port)
+            * = host=\(target.host) port=\(target.port)
 
             [pgbouncer]
             listen_addr = 127.0.0.1
@@ -72,16 +74,21 @@ enum PgBouncer {
             server_reset_query =
             logfile = \(directory)/pgbouncer.log
             pidfile = \(directory)/pgbouncer.pid
-            admin_users = \(server.user)
+            admin_users = \(target.user)
 
             """
         try ini.write(toFile: directory + "/pgbouncer.ini", atomically: true, encoding: .utf8)
-        try "\"\(server.user)\" \"\"\n".write(toFile: directory + "/userlist.txt", atomically: true, encoding: .utf8)
+        let quoted = { (text: String) in "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        try "\(quoted(target.user)) \(quoted(target.password))\n".write(
+            toFile: directory + "/userlist.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory + "/userlist.txt")
         // PgBouncer refuses to run as root: switch to the server's account (-u) then.
         var arguments = [directory + "/pgbouncer.ini"]
         if getuid() == 0 {
             let account = ProcessInfo.processInfo.environment["PGFAST_EMBEDDED_USER"] ?? "postgres"
             try FileManager.default.setAttributes([.ownerAccountName: account], ofItemAtPath: directory)
+            try FileManager.default.setAttributes(
+                [.ownerAccountName: account], ofItemAtPath: directory + "/userlist.txt")
             arguments = ["-u", account] + arguments
         }
         // Started in the foreground but never waited for: it outlives this process (the
@@ -113,7 +120,7 @@ enum PgBouncer {
         }
         guard spawned == 0 else { throw BouncerError(message: "cannot start \(executable): errno \(spawned)") }
         for _ in 0..<200 {
-            if await answers(port: port, user: server.user) {
+            if await answers(port: port, user: target.user) {
                 try String(port).write(toFile: portFile, atomically: true, encoding: .utf8)
                 return port
             }
@@ -122,6 +129,33 @@ enum PgBouncer {
         }
         let log = (try? String(contentsOfFile: directory + "/pgbouncer.log", encoding: .utf8)) ?? ""
         throw BouncerError(message: "pgbouncer does not answer on port \(port): \(log)")
+    }
+
+    /// The server the bouncer forwards to, and where its files live.
+    struct Target {
+        var host: String
+        var port: Int
+        var user: String
+        var password: String
+        var directory: String
+
+        static func current() async throws -> Target {
+            let admin = try await TestServer.adminConfig()
+            let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"] ?? ""
+            guard !url.isEmpty else {
+                let server = try await EmbeddedServer.shared()
+                return Target(
+                    host: "127.0.0.1", port: server.port, user: server.user, password: "",
+                    directory: server.directory + "/pgbouncer-\(server.port)")
+            }
+            let host = admin.host ?? "/var/run/postgresql"
+            let port = admin.port ?? 5432
+            let user = admin.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+            let key = SHA256.hexDigest(of: Array("\(host):\(port):\(user)".utf8)).prefix(12)
+            return Target(
+                host: host, port: port, user: user, password: admin[parameter: "password"] ?? "",
+                directory: FileManager.default.temporaryDirectory.path + "/pgfast-pgbouncer-\(key)")
+        }
     }
 
     private static func answers(port: Int, user: String) async -> Bool {

@@ -282,17 +282,53 @@ public final actor Connection {
         }
         switch outcome {
         case .success(let results): return results.map { Rows(result: QueryResult(taking: $0)) }
-        case .failure(let error):
-            if error.sqlState == .queryCanceled, Task.isCancelled { throw CancellationError() }
-            throw error
+        case .failure(let failure): throw Self.thrown(failure.error)
         }
+    }
+
+    /// Runs statements of a script (no binds, no `COPY`) in one pipeline, inside the
+    /// transaction the connection is in: one round trip instead of one a statement.
+    /// A server error comes back with the index of the statement that failed (the
+    /// transaction is aborted then, the statements after it never ran).
+    func executeScriptStatements(_ texts: [String], file: String, line: Int) async throws
+        -> (index: Int, error: PostgresError)?
+    {
+        guard let first = texts.first else { return nil }
+        for text in texts { try NULByte.check(text, file: file, line: line) }
+        let outcome = try await statement(first) { handle in
+            runPipeline(handle, texts.map { ($0, []) }, file: file, line: line)
+        }
+        switch outcome {
+        case .success(let results):
+            for result in results { PQclear(result) }
+            return nil
+        case .failure(let failure):
+            let error = Self.thrown(failure.error)
+            guard let error = error as? PostgresError, let index = failure.index, error.code == .server else {
+                throw error
+            }
+            return (index, error)
+        }
+    }
+
+    /// A cancelled task's "canceling statement" is the task's cancellation.
+    private static func thrown(_ error: PostgresError) -> any Error {
+        if error.sqlState == .queryCanceled, Task.isCancelled { return CancellationError() }
+        return error
+    }
+
+    /// Why a pipeline failed: the first error, and the statement it came from
+    /// (nil when the pipeline could not be sent or the connection broke).
+    private struct PipelineFailure: Error {
+        var error: PostgresError
+        var index: Int?
     }
 
     private func runPipeline(
         _ handle: OpaquePointer, _ statements: [(String, [PostgresBind])], file: String, line: Int
-    ) -> Result<[OpaquePointer], PostgresError> {
+    ) -> Result<[OpaquePointer], PipelineFailure> {
         guard PQenterPipelineMode(handle) == 1 else {
-            return .failure(connectionError(handle, code: .protocolViolation))
+            return .failure(PipelineFailure(error: connectionError(handle, code: .protocolViolation)))
         }
         defer { PQexitPipelineMode(handle) }
         // Send without blocking: while the send buffer is full, read what the
@@ -301,24 +337,25 @@ public final actor Connection {
         for (text, binds) in statements {
             guard Self.sendQuery(handle, text, binds) == 1, flush(handle) else {
                 PQsetnonblocking(handle, 0)
-                return .failure(connectionError(handle, code: .connectionClosed))
+                return .failure(PipelineFailure(error: connectionError(handle, code: .connectionClosed)))
             }
         }
         guard PQpipelineSync(handle) == 1, flush(handle) else {
             PQsetnonblocking(handle, 0)
-            return .failure(connectionError(handle, code: .connectionClosed))
+            return .failure(PipelineFailure(error: connectionError(handle, code: .connectionClosed)))
         }
         PQsetnonblocking(handle, 0)
 
         var results: [OpaquePointer] = []
-        var firstError: PostgresError?
-        for (text, binds) in statements {
+        var firstFailure: PipelineFailure?
+        for (index, (text, binds)) in statements.enumerated() {
             var statementResult: OpaquePointer?
             while let result = PQgetResult(handle) {
                 if statementResult == nil { statementResult = result } else { PQclear(result) }
             }
             guard let statementResult else {
-                firstError = firstError ?? connectionError(handle, code: .connectionClosed)
+                firstFailure =
+                    firstFailure ?? PipelineFailure(error: connectionError(handle, code: .connectionClosed))
                 break
             }
             switch PQresultStatus(statementResult) {
@@ -327,8 +364,10 @@ public final actor Connection {
             case PGRES_PIPELINE_ABORTED:
                 PQclear(statementResult)
             default:
-                if firstError == nil {
-                    firstError = serverError(statementResult, text: text, binds: binds, file: file, line: line)
+                if firstFailure == nil {
+                    firstFailure = PipelineFailure(
+                        error: serverError(statementResult, text: text, binds: binds, file: file, line: line),
+                        index: index)
                 }
                 PQclear(statementResult)
             }
@@ -339,11 +378,18 @@ public final actor Connection {
             PQclear(result)
             if status == PGRES_PIPELINE_SYNC { break }
         }
-        if let firstError {
+        if let firstFailure {
             for result in results { PQclear(result) }
-            return .failure(firstError)
+            return .failure(firstFailure)
         }
         return .success(results)
+    }
+
+    /// Whether the connection is inside a transaction block that has not failed
+    /// (`BEGIN` sent, no `COMMIT`/`ROLLBACK` yet).
+    var isInTransactionBlock: Bool {
+        guard let handle else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_INTRANS
     }
 
     /// Flushes libpq's send buffer, reading incoming data while the socket is full.

@@ -38,7 +38,7 @@ public struct PoolMetrics: Sendable, Hashable, CustomStringConvertible {
     public var connectionsReplaced: Int
     /// Failed attempts to open a connection.
     public var connectFailures: Int
-    /// Statements run through the pool's connections.
+    /// Statements sent through the pool's connections: a pipeline, or a script sent whole, counts once.
     public var queries: Int
     /// Statements slower than `slowQueryThreshold`.
     public var slowQueries: Int
