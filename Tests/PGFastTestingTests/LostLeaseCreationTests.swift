@@ -77,10 +77,18 @@ import Testing
             try await creator.withConnection { creator in
                 try await run.lease.creating(name, on: creator) {
                     try await creator.execute("CREATE DATABASE \(identifier: name)")
-                    let listed = try await Database(pool: run.admin).withConnection { db in
-                        try await TestDatabases.catalog(on: db, measuring: false, grace: .seconds(30))
+                    // Other processes' sweeps see the same orphan and hold the owner's lock for a
+                    // moment while they look (they leave it too): listed then, it looks alive. Look again.
+                    var seen: TestDatabaseInfo?
+                    for _ in 0..<250 {
+                        let listed = try await Database(pool: run.admin).withConnection { db in
+                            try await TestDatabases.catalog(on: db, measuring: false, grace: .seconds(30))
+                        }
+                        seen = listed.first { $0.name == name }
+                        if seen?.isOrphan != false { break }
+                        try await Task.sleep(for: .milliseconds(20))
                     }
-                    let info = try #require(listed.first { $0.name == name })
+                    let info = try #require(seen)
                     #expect(info.isOrphan)
                     let dropped = try await Database(pool: run.admin).withConnection { db in
                         try await TestDatabases.drop(info, on: db, grace: .seconds(30))

@@ -102,8 +102,14 @@ struct OwnerLeaseTests {
 
         // Once the heartbeat is older than the grace (backdated here, not waited for), it is swept.
         try await Self.backdateHeartbeats(owner: owner)
-        // (Unless another process's sweep, now free to, dropped it already.)
-        if let gone = try await TestDatabases.list().first(where: { $0.name == name }) {
+        // (Unless another process's sweep, now free to, dropped it already; one holds the owner's
+        // lock for a moment while it looks, which reads as alive then: look again.)
+        var gone = try await TestDatabases.list().first(where: { $0.name == name })
+        for _ in 0..<250 where gone?.isOrphan == false {
+            try await Task.sleep(for: .milliseconds(20))
+            gone = try await TestDatabases.list().first(where: { $0.name == name })
+        }
+        if let gone {
             #expect(gone.ownerAlive == false)
             #expect(gone.isOrphan)
         }

@@ -189,19 +189,30 @@ struct ProcessLifecycleTests {
         // Gone past the grace period (its heartbeat backdated, not waited for).
         try await OwnerLeaseTests.backdateHeartbeats(owner: owner)
         // The server notices the dead connection and releases its lease.
+        // (Another process's sweep may drop it first, or hold the owner's lock for a moment as it
+        // looks, which reads as alive then.)
         var orphan: TestDatabaseInfo?
         for _ in 0..<100 {
             orphan = try await TestDatabases.list().first { $0.name == name }
-            if orphan?.isOrphan == true { break }
+            if orphan?.isOrphan != false { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(orphan?.ownerAlive == false)
-        #expect(orphan?.isOrphan == true)
+        if let orphan {
+            #expect(orphan.ownerAlive == false)
+            #expect(orphan.isOrphan)
+        }
 
         // The next run sweeps what the killed one left: its clone and its prefetched ones.
         let next = try await ChildProcess.run("passes")
         #expect(next.status == 0, "\(next.log)")
-        #expect(try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_").isEmpty)
+        // Dropped by the next run's sweep, or by another process's that held the owner's lock
+        // when the next run looked (it skips an owner another sweep is on): that one may still be dropping.
+        var left = try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_")
+        for _ in 0..<200 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(50))
+            left = try await Catalog.databases(startingWith: "pgfast_t_\(owner.hex)_")
+        }
+        #expect(left.isEmpty, "\(left)")
         #expect(try await Catalog.exists(name) == false)
     }
 
