@@ -28,6 +28,15 @@ struct ChildProcessScenarios {
         reportToParent(db.name)
     }
 
+    /// Another run beside one under test, sweeping as it starts: on the users fixture, so that
+    /// it takes none of the stock the `passes` runs leave each other.
+    @Test(.fixtures("users"), arguments: 0..<4)
+    func anotherRun(index: Int) async throws {
+        let db = try IsolatedDatabase.current
+        #expect(try await db.value("SELECT count(*) FROM users", as: Int.self) >= 1)
+        reportToParent(db.name)
+    }
+
     /// Clones of a template no other test uses (users and products), for the strategy
     /// tests: measured in one process, recorded on the template, reused by the next.
     @Test(.fixtures("users", "products"), arguments: 0..<8)
