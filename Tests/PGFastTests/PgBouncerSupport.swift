@@ -140,7 +140,6 @@ enum PgBouncer {
         var directory: String
 
         static func current() async throws -> Target {
-            let admin = try await TestServer.adminConfig()
             let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"] ?? ""
             guard !url.isEmpty else {
                 let server = try await EmbeddedServer.shared()
@@ -148,6 +147,7 @@ enum PgBouncer {
                     host: "127.0.0.1", port: server.port, user: server.user, password: "",
                     directory: server.directory + "/pgbouncer-\(server.port)")
             }
+            let admin = try await TestServer.adminConfig()
             let host = admin.host ?? "/var/run/postgresql"
             let port = admin.port ?? 5432
             let user = admin.user ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"

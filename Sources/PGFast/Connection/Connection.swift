@@ -303,9 +303,9 @@ public final actor Connection {
             for result in results { PQclear(result) }
             return nil
         case .failure(let failure):
-            let error = Self.thrown(failure.error)
-            guard let error = error as? PostgresError, let index = failure.index, error.code == .server else {
-                throw error
+            // Only a server error has a statement; the rest (a broken connection, a cancelled task) is thrown.
+            guard let index = failure.index, let error = Self.thrown(failure.error) as? PostgresError else {
+                throw Self.thrown(failure.error)
             }
             return (index, error)
         }

@@ -25,8 +25,10 @@ extension Database {
                     batch.map { db.render($0.text) }, file: file, line: line)
                 if let (index, error) = failure { throw Self.located(error, at: batch[index], in: script) }
             }
+            // Only a statement run on its own can begin or end the transaction: look again after each.
+            var inTransaction = await connection.isInTransactionBlock
             for statement in script.statements {
-                if statement.runsInPipeline, await connection.isInTransactionBlock {
+                if statement.runsInPipeline, inTransaction {
                     batch.append(statement)
                     if batch.count == Self.scriptBatchSize { try await flush() }
                     continue
@@ -42,6 +44,7 @@ extension Database {
                 } catch let error as PostgresError {
                     throw Self.located(error, at: statement, in: script)
                 }
+                inTransaction = await connection.isInTransactionBlock
             }
             try await flush()
         }
@@ -65,45 +68,13 @@ extension SQLScript.Statement {
     /// Whether the statement may go out in a pipeline inside a transaction: not `COPY`
     /// (its data is streamed), not transaction control (it would change what the
     /// statements after it run in), not `PREPARE`/`EXECUTE` (whose `$n` are their own).
+    /// Read from the first word: the splitter starts a statement at its first token.
     var runsInPipeline: Bool {
-        guard copyData == nil else { return false }
-        let keyword = firstKeyword
-        return !Self.unpipelinedKeywords.contains(keyword)
+        copyData == nil && !Self.unpipelinedKeywords.contains(text.prefix(while: \.isLetter).uppercased())
     }
 
     private static let unpipelinedKeywords: Set<String> = [
         "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE",
         "EXECUTE", "DEALLOCATE", "COPY", "VACUUM", "DISCARD", "CHECKPOINT",
     ]
-
-    /// The statement's first word, uppercased, after any leading comments.
-    var firstKeyword: String {
-        var rest = Substring(text)
-        while true {
-            rest = rest.drop(while: \.isWhitespace)
-            if rest.hasPrefix("--") {
-                rest = rest.drop(while: { $0 != "\n" })
-            } else if rest.hasPrefix("/*") {
-                var depth = 0
-                var index = rest.startIndex
-                while index < rest.endIndex {
-                    let next = rest.index(after: index)
-                    if rest[index...].hasPrefix("/*") {
-                        depth += 1
-                        index = rest.index(after: next)
-                    } else if rest[index...].hasPrefix("*/") {
-                        depth -= 1
-                        index = rest.index(after: next)
-                        if depth == 0 { break }
-                    } else {
-                        index = next
-                    }
-                }
-                rest = rest[min(index, rest.endIndex)...]
-            } else {
-                break
-            }
-        }
-        return rest.prefix(while: { $0.isLetter }).uppercased()
-    }
 }
