@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Finds migrations and fixtures directories and the `.sql` files in them.
 ///
 /// Hidden folders (`.git`, `.build`, `.swiftpm`, …) and `node_modules` are never entered:
@@ -46,35 +54,33 @@ enum SQLFileSearch {
     /// The `.sql` files in `directory` and its subfolders (except those named in `skipping`), sorted by path.
     static func sqlFiles(in directory: URL, skipping: Set<String> = []) -> [URL] {
         var files: [URL] = []
-        let entries =
-            (try? FileManager.default.contentsOfDirectory(
-                at: directory, includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey]))
-            ?? []
-        for entry in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
+        for entry in entries(of: directory) {
             let name = entry.lastPathComponent
             guard !name.hasPrefix(".") else { continue }
-            if isPlainDirectory(entry) {
+            switch kind(of: entry) {
+            case .directory:
                 guard name != "node_modules", !skipping.contains(name) else { continue }
                 files += sqlFiles(in: entry, skipping: skipping)
-            } else if name.hasSuffix(".sql"), !isDirectory(entry) {
+            case .other where name.hasSuffix(".sql"):
                 files.append(entry)
+            default:
+                continue
             }
         }
         return files
     }
 
     private static func subdirectories(of directory: URL) -> [URL] {
-        let entries =
-            (try? FileManager.default.contentsOfDirectory(
-                at: directory, includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey]))
-            ?? []
-        return
-            entries
-            .filter { entry in
-                let name = entry.lastPathComponent
-                return !name.hasPrefix(".") && name != "node_modules" && isPlainDirectory(entry)
-            }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        entries(of: directory).filter { entry in
+            let name = entry.lastPathComponent
+            return !name.hasPrefix(".") && name != "node_modules" && kind(of: entry) == .directory
+        }
+    }
+
+    /// The folder's entries sorted by name; none when it cannot be read.
+    private static func entries(of directory: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.sorted().map { directory.appending(path: $0) }
     }
 
     /// Whether `directory` holds the ``ignoreMarker`` file.
@@ -82,9 +88,17 @@ enum SQLFileSearch {
         FileManager.default.fileExists(atPath: directory.appending(path: ignoreMarker).path)
     }
 
-    /// A directory that is not a symbolic link.
-    private static func isPlainDirectory(_ url: URL) -> Bool {
-        let values = try? url.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey])
-        return values?.isDirectory == true && values?.isSymbolicLink != true
+    private enum EntryKind { case directory, linkToDirectory, other }
+
+    /// What an entry is, from `lstat` and (for a link) `stat`: Foundation's resource values
+    /// also look up the owner's name, a read of `/etc/passwd` and `/etc/group` a file.
+    private static func kind(of url: URL) -> EntryKind {
+        var status = stat()
+        guard lstat(url.path, &status) == 0 else { return .other }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFLNK: return isDirectory(url) ? .linkToDirectory : .other
+        default: return .other
+        }
     }
 }

@@ -23,6 +23,8 @@ extension SQLScript {
         private var start: Int?
         private var leadingWords: [String] = []
         private var previousWord = ""
+        /// Read from the leading words once there are enough of them (see ``noteWord(_:)``).
+        private var isRoutineDefinition = false
         private var parenDepth = 0
         private var beginDepth = 0
         private var isCopyFromStdin = false
@@ -31,7 +33,11 @@ extension SQLScript {
             self.bytes = bytes
             self.fileName = fileName
             var starts = [0]
-            for (offset, byte) in bytes.enumerated() where byte == .newline { starts.append(offset + 1) }
+            // A plain loop over the buffer: debug builds (what `swift test` runs) make an
+            // `enumerated()` iterator cost more than the rest of the split.
+            bytes.withUnsafeBufferPointer { buffer in
+                for offset in 0..<buffer.count where buffer[offset] == .newline { starts.append(offset + 1) }
+            }
             self.lineStarts = starts
         }
 
@@ -113,6 +119,7 @@ extension SQLScript {
             start = index
             leadingWords = []
             previousWord = ""
+            isRoutineDefinition = false
             parenDepth = 0
             beginDepth = 0
             isCopyFromStdin = false
@@ -163,12 +170,20 @@ extension SQLScript {
                 try skipQuoted(backslashEscapes: true)  // E'…' always honours backslash escapes
                 return
             }
-            noteWord(String(decoding: bytes[begin..<index], as: UTF8.self).lowercased())
+            noteWord(begin..<index)
         }
 
         /// Keeps psql's heuristics: `BEGIN … END` nesting in routine bodies, and `COPY … FROM stdin`.
-        private mutating func noteWord(_ word: String) {
-            if leadingWords.count < 4 { leadingWords.append(word) }
+        ///
+        /// Past a statement's first four words only a routine's body and a `COPY` need words, so
+        /// the others are not turned into strings: most of a file's words are never looked at.
+        private mutating func noteWord(_ range: Range<Int>) {
+            guard leadingWords.count < 4 || isRoutineDefinition || leadingWords.first == "copy" else { return }
+            let word = String(decoding: bytes[range], as: UTF8.self).lowercased()
+            if leadingWords.count < 4 {
+                leadingWords.append(word)
+                isRoutineDefinition = Self.isRoutineDefinition(leadingWords)
+            }
             if isRoutineDefinition, parenDepth == 0 {
                 switch word {
                 case "begin": beginDepth += 1
@@ -182,12 +197,11 @@ extension SQLScript {
         }
 
         /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`: where a `BEGIN ATOMIC` body may contain `;`.
-        private var isRoutineDefinition: Bool {
-            let routine: Set<String> = ["function", "procedure"]
-            guard leadingWords.first == "create", leadingWords.count >= 2 else { return false }
-            if routine.contains(leadingWords[1]) { return true }
-            return leadingWords.count >= 4 && leadingWords[1] == "or" && leadingWords[2] == "replace"
-                && routine.contains(leadingWords[3])
+        private static func isRoutineDefinition(_ words: [String]) -> Bool {
+            func isRoutine(_ word: String) -> Bool { word == "function" || word == "procedure" }
+            guard words.first == "create", words.count >= 2 else { return false }
+            if isRoutine(words[1]) { return true }
+            return words.count >= 4 && words[1] == "or" && words[2] == "replace" && isRoutine(words[3])
         }
 
         private mutating func trackStandardConformingStrings(_ text: String) {
