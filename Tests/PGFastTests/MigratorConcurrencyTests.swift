@@ -56,6 +56,29 @@ struct MigratorConcurrencyTests {
         }
     }
 
+    @Test func aSessionLockThatTimesOutLeavesTheSessionsTimeoutAsItWas() async throws {
+        try await MigratorDatabase.with { database in
+            // One connection: the one that waited for the lock is the one checked afterwards.
+            var config = database.config
+            config.maxConnections = 1
+            try await Database.connect(config) { db in
+                var migrator = Migrator(
+                    database: db, directories: [TestFixtures.url("migrations/good").path], module: "default")
+                #expect(try await migrator.up().count == 6)
+                migrator.lockTimeout = .milliseconds(200)
+                let holder = try await Connection.connect(database.config)
+                let key = Migrator.lockKey(schema: "public", module: "default")
+                try await holder.execute("SELECT pg_advisory_lock(\(Migrator.lockClass), \(key))")
+                // down takes the session lock (it may roll back files that opted out of the transaction).
+                let error = await #expect(throws: MigrationError.self) { try await migrator.down() }
+                #expect(error?.code == .lockTimeout)
+                #expect(try await db.value("SHOW lock_timeout", as: String.self) == "0")
+                await holder.close()
+                #expect(try await migrator.down().count == 1)
+            }
+        }
+    }
+
     @Test func twoModulesShareADatabaseWithSeparateHistoriesAndSchemas() async throws {
         let directory = try TestFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -18,9 +18,13 @@ extension Migrator {
     /// name), so adoption happens once: a module rolled back to nothing afterwards
     /// does not adopt the Python history again. Without `record` (status, verify,
     /// dry runs) nothing is written.
-    func adoptedOrApplied(on db: Database, set: MigrationSet, record: Bool) async throws -> [AppliedMigration] {
-        let applied = try await appliedMigrations(on: db)
-        guard applied.isEmpty, try await !hasAdopted(on: db) else { return applied }
+    /// `historyExists`: the caller made sure the history table exists (``up(to:force:)`` after
+    /// creating it), which spares a look at the catalog on every turn.
+    func adoptedOrApplied(on db: Database, set: MigrationSet, record: Bool, historyExists: Bool = false)
+        async throws -> [AppliedMigration]
+    {
+        let applied = try await appliedMigrations(on: db, historyExists: historyExists)
+        guard applied.isEmpty, try await !hasAdopted(on: db, historyExists: historyExists) else { return applied }
         guard let (source, legacy) = try await legacyHistory(on: db, set: set) else { return [] }
         guard record else { return legacy }
         try await ensureHistory(on: db)
@@ -44,8 +48,8 @@ extension Migrator {
     /// The version of the row that says a module adopted a legacy history.
     static let adoptionMarker = ""
 
-    private func hasAdopted(on db: Database) async throws -> Bool {
-        guard try await historyExists(on: db) else { return false }
+    private func hasAdopted(on db: Database, historyExists known: Bool) async throws -> Bool {
+        if !known, try await !historyExists(on: db) { return false }
         return try await db.value(
             """
             SELECT EXISTS (SELECT FROM \(unsafeRaw: Self.historyTable)
@@ -61,6 +65,9 @@ extension Migrator {
         let schemas = [db.schema ?? "public", "public"].reduce(into: [String]()) { list, schema in
             if !list.contains(schema) { list.append(schema) }
         }
+        // One look at the catalog first: on a new database (every template build) there is
+        // no history table of any tool, and probing them one by one took a round trip each.
+        guard try await anyTableExists(Self.legacyHistoryTables, schemas: schemas, on: db) else { return nil }
         for schema in schemas {
             let records = try await pgfastHistory(schema: schema, on: db, set: set)
             if !records.isEmpty { return ("\(schema)._pgfast_migrations", records) }
@@ -125,6 +132,21 @@ extension Migrator {
                     checksum: migration?.checksum ?? "", appliedAt: appliedAt ?? Date(), durationMilliseconds: 0))
         }
         return records
+    }
+
+    /// The history tables of the tools a module can move over from (``toolHistory(schema:on:set:)``).
+    static let legacyHistoryTables = [
+        "_pgfast_migrations", "schema_migrations", "_sqlx_migrations", "goose_db_version",
+        "__diesel_schema_migrations", "flyway_schema_history",
+    ]
+
+    /// Whether any of `tables` exists in any of `schemas` (tables, views, foreign tables alike).
+    private func anyTableExists(_ tables: [String], schemas: [String], on db: Database) async throws -> Bool {
+        try await db.value(
+            """
+            SELECT EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                           WHERE n.nspname = ANY(\(schemas)) AND c.relname = ANY(\(tables)))
+            """, as: Bool.self)
     }
 
     func tableExists(_ table: String, schema: String, on db: Database) async throws -> Bool {

@@ -45,9 +45,9 @@ extension Migrator {
         return try await db.value("SELECT to_regclass(\(name)) IS NOT NULL", as: Bool.self)
     }
 
-    /// The module's applied migrations, oldest first.
-    func appliedMigrations(on db: Database) async throws -> [AppliedMigration] {
-        guard try await historyExists(on: db) else { return [] }
+    /// The module's applied migrations, oldest first; `historyExists`: known to, no need to look.
+    func appliedMigrations(on db: Database, historyExists known: Bool = false) async throws -> [AppliedMigration] {
+        if !known, try await !historyExists(on: db) { return [] }
         let rows = try await db.query(
             """
             SELECT version, name, checksum, applied_at, duration_ms FROM \(unsafeRaw: Self.historyTable)
@@ -98,25 +98,36 @@ extension Migrator {
         _ = try await takeLock(.transaction, on: tx)
     }
 
+    /// The statements that take the lock: the timeout, the lock, the timeout restored. Inside a
+    /// transaction they go out in one pipeline (a lock that times out aborts the rest).
+    private func lockScript(_ scope: LockScope, key: Int32) throws -> SQLScript {
+        let local = scope == .transaction
+        let function = local ? "pg_advisory_xact_lock" : "pg_advisory_lock"
+        return try SQLScript(
+            """
+            SELECT set_config('lock_timeout', '\(lockTimeout.milliseconds)', \(local));
+            SELECT \(function)(\(Self.lockClass), \(key));
+            \(local ? "SET LOCAL lock_timeout TO DEFAULT" : "RESET lock_timeout");
+            """)
+    }
+
     private enum LockScope { case session, transaction }
 
     /// Waits up to `lockTimeout` for the module's advisory lock, then restores the
     /// connection's `lock_timeout`; returns the lock's key.
     private func takeLock(_ scope: LockScope, on db: Database) async throws -> Int32 {
         let key = Self.lockKey(schema: db.schema ?? "public", module: module)
-        let local = scope == .transaction
-        try await db.execute("SELECT set_config('lock_timeout', \(String(lockTimeout.milliseconds)), \(local))")
         do {
-            let function = local ? "pg_advisory_xact_lock" : "pg_advisory_lock"
-            try await db.execute("SELECT \(unsafeRaw: function)(\(Self.lockClass), \(key))")
+            try await db.execute(lockScript(scope, key: key))
         } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+            // Outside a transaction the timeout stays set on the session: put it back.
+            if scope == .session { _ = try? await db.execute(script: "RESET lock_timeout") }
             throw MigrationError(
                 code: .lockTimeout,
                 message: "another migrator of module \"\(module)\" held the lock for more than "
                     + "\(lockTimeout.readable)",
                 hint: "wait for it to finish, or raise the timeout (--timeout)")
         }
-        try await db.execute(script: local ? "SET LOCAL lock_timeout TO DEFAULT" : "RESET lock_timeout")
         return key
     }
 

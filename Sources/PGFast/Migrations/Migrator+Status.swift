@@ -71,8 +71,7 @@ extension Migrator {
     public static func run(file: URL, on database: Database) async throws {
         let script = try Migration.script(at: file)
         try await database.transaction { tx in
-            try await tx.execute(script)
-            try await tx.execute(script: "RESET ALL")
+            try await tx.execute(script.resettingSettings())
         }
     }
 }

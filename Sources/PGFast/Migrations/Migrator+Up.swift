@@ -42,12 +42,12 @@ extension Migrator {
             while true {
                 let step = try await db.transaction { tx -> UpStep in
                     try await takeTransactionLock(on: tx)
-                    let done = try await adoptedOrApplied(on: tx, set: set, record: true)
+                    let done = try await adoptedOrApplied(on: tx, set: set, record: true, historyExists: true)
                     guard let next = try pending(in: set, applied: done, to: target, force: force).first else {
                         return .finished
                     }
                     guard next.runsInTransaction else { return .outsideTransaction(next) }
-                    try await apply(next, on: tx)
+                    try await apply(next, on: tx, insideTransaction: true)
                     return .applied(next)
                 }
                 switch step {
@@ -113,11 +113,14 @@ extension Migrator {
     }
 
     /// Runs one migration and records it; in a transaction unless it opted out.
-    func apply(_ migration: Migration, on db: Database) async throws {
+    /// `insideTransaction`: `db` is in the transaction the migration belongs to (no savepoint).
+    func apply(_ migration: Migration, on db: Database, insideTransaction: Bool = false) async throws {
         let script = try migration.upScript()
         let started = ContinuousClock.now
         do {
-            try await run(script, inTransaction: migration.runsInTransaction, on: db) { db in
+            try await run(
+                script, inTransaction: migration.runsInTransaction, on: db, insideTransaction: insideTransaction
+            ) { db in
                 let elapsed = ContinuousClock.now - started
                 try await db.execute(
                     """
@@ -136,16 +139,21 @@ extension Migrator {
     /// Settings a file changes (`pg_dump` output sets `search_path` to empty, with
     /// `set_config(…, false)`) are reset afterwards, as if each file ran in its own
     /// `psql` session: they neither leak into the next file nor break the history row,
-    /// nor stay on the pooled connection.
+    /// nor stay on the pooled connection. In a transaction the reset goes out with the file's
+    /// last statements. `insideTransaction`: `db` is already in the transaction to use.
     func run(
-        _ script: SQLScript, inTransaction: Bool, on db: Database,
+        _ script: SQLScript, inTransaction: Bool, on db: Database, insideTransaction: Bool = false,
         then record: (Database) async throws -> Void
     ) async throws {
         if inTransaction {
-            try await db.transaction { tx in
-                try await tx.execute(script)
-                try await tx.execute(script: "RESET ALL")
+            func body(_ tx: Database) async throws {
+                try await tx.execute(script.resettingSettings())
                 try await record(tx)
+            }
+            if insideTransaction {
+                try await body(db)
+            } else {
+                try await db.transaction { tx in try await body(tx) }
             }
         } else {
             do {

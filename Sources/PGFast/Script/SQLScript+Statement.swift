@@ -37,3 +37,13 @@ extension SQLScript {
         }
     }
 }
+
+extension SQLScript {
+    /// The script followed by `RESET ALL`, so that what a file sets (`pg_dump` output empties
+    /// `search_path`) ends with it; inside a transaction it goes out with the last statements.
+    func resettingSettings() -> SQLScript {
+        var script = self
+        script.statements.append(Statement(text: "RESET ALL", line: statements.last?.line ?? 1))
+        return script
+    }
+}
