@@ -47,7 +47,15 @@ extension EmbeddedServer {
                 return try await Binaries(directory: explicit.directory)
             }
 
-            for directory in try await candidateDirectories(options: options) where hasAllPrograms(directory) {
+            let searchPath = options.variable("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
+            let path = searchPath.split(separator: ":").map(String.init)
+            // PATH first, on its own: only when it has no server is `pg_config` (a Perl script on
+            // Debian, tens of milliseconds each run) asked where the programs are.
+            if let directory = path.first(where: hasAllPrograms) {
+                return try await Binaries(directory: directory)
+            }
+            for directory in try await candidateDirectories(options: options, path: path)
+            where hasAllPrograms(directory) {
                 return try await Binaries(directory: directory)
             }
             throw EmbeddedServerError(
@@ -99,12 +107,11 @@ extension EmbeddedServer {
         }
 
         /// The search order after the explicit settings.
-        private static func candidateDirectories(options: Options) async throws -> [String] {
+        /// Where to look after PATH: `pg_config --bindir`, then the usual install locations.
+        private static func candidateDirectories(options: Options, path pathDirectories: [String]) async throws
+            -> [String]
+        {
             var directories: [String] = []
-            let path = options.variable("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
-            let pathDirectories = path.split(separator: ":").map(String.init)
-            directories += pathDirectories
-
             if let pgConfig = pathDirectories.map({ $0 + "/pg_config" }).first(where: isExecutable),
                 let result = try? await ChildProcess.run(pgConfig, ["--bindir"]), result.succeeded
             {

@@ -42,7 +42,10 @@ extension EmbeddedServer {
                     created = true
                 }
                 let port = try persistedPort()
-                if await isRunning() {
+                // A cluster initdb just made is not running; a running one usually answers its socket.
+                var running = !created && isListening(port: port)
+                if !running, !created { running = await isRunning() }
+                if running {
                     logger.debug(
                         "Reusing running PostgreSQL", metadata: ["directory": "\(directory)", "port": "\(port)"])
                     return (port, created)
@@ -180,6 +183,34 @@ extension EmbeddedServer {
         // MARK: Running server
 
         /// Whether a postmaster is running on this data directory (`pg_ctl status`).
+        /// Whether a server accepts connections on this cluster's socket: the run's usual case, answered
+        /// by one `connect(2)` instead of `pg_ctl status` (a process started as the server's account).
+        /// The socket lives inside the cluster's directory, so whoever listens there is this cluster.
+        func isListening(port: Int) -> Bool {
+            let path = socketDirectory + "/.s.PGSQL.\(port)"
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let capacity = MemoryLayout.size(ofValue: address.sun_path)
+            guard path.utf8.count < capacity else { return false }
+            withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+                buffer.copyBytes(from: path.utf8)
+                buffer[path.utf8.count] = 0
+            }
+            #if canImport(Glibc)
+                let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            #else
+                let descriptor = socket(AF_UNIX, SOCK_STREAM, 0)
+            #endif
+            guard descriptor >= 0 else { return false }
+            defer { close(descriptor) }
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            return connected == 0
+        }
+
         func isRunning() async -> Bool {
             guard let result = try? await pgCtl(["status"], waits: false) else { return false }
             return result.succeeded
