@@ -178,13 +178,35 @@ import Testing
         for _ in 0..<6 { asked.append(sampler.next()) }
         #expect(asked == [.fileCopy, .walLog, .fileCopy, .walLog, .fileCopy, .walLog])
         #expect(sampler.next() == .fileCopy)  // more while the samples are under way: the default
-        var decided = false
-        for (index, strategy) in asked.enumerated() {
-            decided = sampler.finished(strategy, elapsed: .milliseconds(strategy == .fileCopy ? 10 + index : 30))
+        // WAL_LOG clearly faster each time: only the sixth sample decides.
+        let decisions = asked.enumerated().map { index, strategy in
+            sampler.finished(strategy, elapsed: .milliseconds(strategy == .fileCopy ? 40 + index : 20))
         }
-        #expect(decided)
+        #expect(decisions == [false, false, false, false, false, true])
+        #expect(sampler.decision == .walLog)
+        #expect(sampler.summary == "file_copy:40,42,44/wal_log:20,20,20")
+    }
+
+    @Test func aWalLogSampleThatIsNotClearlyFasterSettlesItAtOnce() {
+        var sampler = CloneStrategySampler()
+        let asked = (0..<4).map { _ in sampler.next() }
+        #expect(asked == [.fileCopy, .walLog, .fileCopy, .walLog])
+        // The first pair: WAL_LOG slower. Nothing later could make every WAL_LOG sample clearly faster.
+        #expect(sampler.finished(.fileCopy, elapsed: .milliseconds(10)) == false)
+        #expect(sampler.finished(.walLog, elapsed: .milliseconds(30)) == true)
         #expect(sampler.decision == .fileCopy)
-        #expect(sampler.summary == "file_copy:10,12,14/wal_log:30,30,30")
+        #expect(sampler.next() == .fileCopy)
+        // The samples still under way come back and change nothing.
+        #expect(sampler.finished(.fileCopy, elapsed: .milliseconds(1)) == false)
+        #expect(sampler.finished(.walLog, elapsed: .milliseconds(1)) == false)
+        #expect(sampler.decision == .fileCopy)
+        #expect(sampler.summary == "file_copy:10/wal_log:30")
+        // A WAL_LOG sample back first waits for a FILE_COPY one to compare with.
+        var other = CloneStrategySampler()
+        _ = (other.next(), other.next())
+        #expect(other.finished(.walLog, elapsed: .milliseconds(30)) == false)
+        #expect(other.finished(.fileCopy, elapsed: .milliseconds(35)) == true)
+        #expect(other.decision == .fileCopy)
     }
 
     @Test func aFailedSampleIsTakenAgain() {

@@ -5,7 +5,8 @@ import PGFast
 /// One sample of each strategy is noise (a 1,000-test run once picked WAL_LOG
 /// from one sample and took twice as long), so FILE_COPY is the rule and
 /// WAL_LOG wins only when each of ``samplesEach`` WAL_LOG clones was clearly
-/// faster (by a quarter) than the fastest FILE_COPY clone. The choice is
+/// faster (by a quarter) than the fastest FILE_COPY clone; the first WAL_LOG
+/// sample that is not settles it. The choice is
 /// written into the template's `COMMENT ON DATABASE` (``TemplateNote``), so
 /// later runs and other processes read it instead of measuring again; a new
 /// template (changed migrations) is measured afresh. On PostgreSQL 18 and
@@ -70,6 +71,15 @@ struct CloneStrategySampler: Sendable {
         samples[strategy, default: []].append(elapsed)
         let fileCopy = samples[.fileCopy, default: []]
         let walLog = samples[.walLog, default: []]
+        // Settled early: more samples can only lower the fastest FILE_COPY and raise the slowest
+        // WAL_LOG, so once one WAL_LOG sample is not clearly faster, FILE_COPY it is. On most
+        // servers the first pair decides, and the slower WAL_LOG samples are not taken.
+        if let fastestCopy = fileCopy.min(), let slowestWal = walLog.max(),
+            slowestWal >= fastestCopy * CloneStrategyChoice.clearlyFaster
+        {
+            decision = .fileCopy
+            return true
+        }
         guard fileCopy.count >= CloneStrategyChoice.samplesEach, walLog.count >= CloneStrategyChoice.samplesEach
         else { return false }
         decision = Self.choose(fileCopy: fileCopy, walLog: walLog)
