@@ -73,16 +73,18 @@ extension EmbeddedServer {
         /// Asks `postgres --version` for the version of the programs in `directory`.
         init(directory: String) async throws {
             let postgres = directory + "/postgres"
-            let result = try await ChildProcess.run(postgres, ["--version"])
-            guard result.succeeded, let version = Self.parseVersion(result.output) else {
-                throw EmbeddedServerError(
-                    code: .commandFailed,
-                    message: "`\(postgres) --version` failed or printed no version.",
-                    output: result.output
-                )
+            self.version = try await VersionCache.version(of: postgres) {
+                let result = try await ChildProcess.run(postgres, ["--version"])
+                guard result.succeeded, let version = Self.parseVersion(result.output) else {
+                    throw EmbeddedServerError(
+                        code: .commandFailed,
+                        message: "`\(postgres) --version` failed or printed no version.",
+                        output: result.output
+                    )
+                }
+                return version
             }
             self.directory = directory
-            self.version = version
         }
 
         /// "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" -> "15.18"; also "17beta1", "16devel".
