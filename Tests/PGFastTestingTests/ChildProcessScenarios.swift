@@ -37,9 +37,11 @@ struct ChildProcessScenarios {
         reportToParent(db.name)
     }
 
-    /// Clones of a template no other test uses (users and products), for the strategy
-    /// tests: measured in one process, recorded on the template, reused by the next.
-    @Test(.fixtures("users", "products"), arguments: 0..<8)
+    /// Clones of a template no other test uses, for the strategy tests: measured in one
+    /// process, recorded on the template, reused by the next. Its own module makes it its own
+    /// (`withIsolatedDatabase` tests of the parent use users and products too, and a factory
+    /// there measuring at the same time would record its choice over this one's).
+    @Test(.isolatedDatabase(module: "strategy"), .fixtures("users", "products"), arguments: 0..<8)
     func strategy(index: Int) async throws {
         let db = try IsolatedDatabase.current
         #expect(try await db.value("SELECT count(*) FROM products", as: Int.self) == 2)

@@ -28,7 +28,7 @@ struct CloneStrategyProcessTests {
         let recipe = try RecipeCache.make(
             IsolatedDatabaseOptions(
                 migrations: Shop.migrations, fixtures: Shop.fixtures, load: ["users", "products"],
-                projectRoot: ProjectRoot.find()),
+                projectRoot: ProjectRoot.find(), module: "strategy"),
             serverVersion: shared.serverVersion, role: shared.templateRole)
         // As on a fresh server: no recorded choice, no stock to claim (claims measure nothing).
         if try await Catalog.exists(recipe.name) {
@@ -48,7 +48,7 @@ struct CloneStrategyProcessTests {
 
         let second = try #require(try await run(template: recipe.name, strategy: "auto"))
         #expect(second["source"] as? String == "recorded", "\(second)")
-        #expect(second["strategy"] as? String == chosen)
+        #expect(second["strategy"] as? String == chosen, "first: \(first), second: \(second)")
         #expect(second["samples"] as? String == "file_copy:/wal_log:", "nothing measured again")
 
         // The override wins for its run and leaves the record as it was.
