@@ -141,7 +141,7 @@ extension Migrator {
     ]
 
     /// Whether any of `tables` exists in any of `schemas` (tables, views, foreign tables alike).
-    private func anyTableExists(_ tables: [String], schemas: [String], on db: Database) async throws -> Bool {
+    func anyTableExists(_ tables: [String], schemas: [String], on db: Database) async throws -> Bool {
         try await db.value(
             """
             SELECT EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -122,7 +122,8 @@ actor RecipeCache {
             summary: "\(migrations.migrations.count) migration(s) in "
                 + directoryList.map { relative($0, to: root) }.joined(separator: ", "),
             build: { database in
-                _ = try await Migrator(database: database, migrations: migrations, module: options.module).up()
+                _ = try await Migrator(database: database, migrations: migrations, module: options.module)
+                    .upOnNewDatabase()
             })
         return (base, migrations)
     }
