@@ -23,7 +23,7 @@ extension Migrator {
         }
     }
 
-    private func createHistory(on db: Database) async throws {
+    func createHistory(on db: Database) async throws {
         try await db.execute(
             script: """
                 CREATE TABLE IF NOT EXISTS \(Self.historyTable) (

@@ -13,15 +13,16 @@ extension Migrator {
     /// database that already has a history (or another tool's) goes through `up` itself.
     package func upOnNewDatabase() async throws -> [Migration] {
         let set = try migrations()
+        // New: no history table (of any module) and no other tool's.
         let isNew = try await database.withConnection { db in
-            guard try await appliedMigrations(on: db).isEmpty else { return false }
+            guard try await !historyExists(on: db) else { return false }
             let schemas = [db.schema ?? "public", "public"]
             return try await !anyTableExists(Self.legacyHistoryTables, schemas: schemas, on: db)
         }
         // After the connection went back: a pool of one (a template build's) has no second one.
         guard isNew else { return try await up() }
         return try await database.withConnection { db in
-            try await ensureHistory(on: db)
+            try await createHistory(on: db)
             let order = try pending(in: set, applied: [], to: nil, force: true)
             var start = order.startIndex
             while start < order.endIndex {

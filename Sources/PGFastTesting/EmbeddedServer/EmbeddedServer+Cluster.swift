@@ -182,7 +182,6 @@ extension EmbeddedServer {
 
         // MARK: Running server
 
-        /// Whether a postmaster is running on this data directory (`pg_ctl status`).
         /// Whether a server accepts connections on this cluster's socket: the run's usual case, answered
         /// by one `connect(2)` instead of `pg_ctl status` (a process started as the server's account).
         /// The socket lives inside the cluster's directory, so whoever listens there is this cluster.
@@ -211,6 +210,7 @@ extension EmbeddedServer {
             return connected == 0
         }
 
+        /// Whether a postmaster is running on this data directory (`pg_ctl status`).
         func isRunning() async -> Bool {
             guard let result = try? await pgCtl(["status"], waits: false) else { return false }
             return result.succeeded

@@ -13,13 +13,8 @@ actor RecipeCache {
         if let task = recipes[key] { return try await task.value }
         // Stored before any suspension: the tests that arrive meanwhile wait for this one task.
         let task = Task { () throws -> TemplateRecipe in
-            // The migration files are read and hashed while the environment connects: the
-            // recipe's key needs the server's version, reading the files does not.
-            async let shared = TestEnvironment.current.shared()
-            let migrations = try? Self.migrationSet(key)
-            return try Self.make(
-                key, serverVersion: try await shared.serverVersion, role: try await shared.templateRole,
-                migrations: migrations)
+            let shared = try await TestEnvironment.current.shared()
+            return try Self.make(key, serverVersion: shared.serverVersion, role: shared.templateRole)
         }
         recipes[key] = task
         return try await task.value
@@ -28,11 +23,9 @@ actor RecipeCache {
     /// `role`: the role that builds and clones, when it is not a superuser. Its templates' tables
     /// are its own, so it gets a lineage of its own: another role's clones could not write to them.
     /// Its dumps load without their `OWNER TO` and grants, which it may not run (``TemplateRecipe/dump(at:shownAs:serverVersion:withoutOwnership:)``).
-    /// `migrations`: the set ``migrationSet(_:)`` read for these options, if it was read already.
-    static func make(
-        _ options: IsolatedDatabaseOptions, serverVersion: Int, role: String? = nil,
-        migrations loaded: MigrationSet? = nil
-    ) throws -> TemplateRecipe {
+    static func make(_ options: IsolatedDatabaseOptions, serverVersion: Int, role: String? = nil) throws
+        -> TemplateRecipe
+    {
         let environment = ProcessInfo.processInfo.environment
         let pathBase = PathBase.directory(options.projectRoot ?? ProjectRoot.find())
         let root = pathBase.root
@@ -49,8 +42,7 @@ actor RecipeCache {
             migrations = nil
         case .discovered, .migrations:
             (base, migrations) = try migrationRecipe(
-                options, pathBase: pathBase, environment: environment, serverVersion: serverVersion,
-                loaded: loaded)
+                options, pathBase: pathBase, environment: environment, serverVersion: serverVersion)
         }
         if let role {
             base = TemplateRecipe(
@@ -99,13 +91,17 @@ actor RecipeCache {
 
     /// The template of migration files (found, or in the options' directories), and the set for the fixtures.
     private static func migrationRecipe(
-        _ options: IsolatedDatabaseOptions, pathBase: PathBase, environment: [String: String], serverVersion: Int,
-        loaded: MigrationSet?
+        _ options: IsolatedDatabaseOptions, pathBase: PathBase, environment: [String: String], serverVersion: Int
     ) throws -> (TemplateRecipe, MigrationSet) {
         let root = pathBase.root
+        func resolve(_ paths: [String]) -> [URL] { paths.map(pathBase.resolve) }
         let migrations: MigrationSet
         do {
-            migrations = try loaded ?? loadMigrations(options, pathBase: pathBase, environment: environment)
+            if let directories = options.migrations {
+                migrations = try MigrationSet.load(directories: resolve(directories))
+            } else {
+                migrations = try MigrationSet.discover(projectRoot: root, environment: environment)
+            }
         } catch {
             throw IsolatedDatabaseError(
                 code: .templateBuildFailed, message: "cannot read the migrations", underlying: error)
@@ -126,27 +122,6 @@ actor RecipeCache {
                     .upOnNewDatabase()
             })
         return (base, migrations)
-    }
-
-    /// The migration set the options name (their folders, or the ones discovery finds); nil for
-    /// a template that is not built from migration files (a dump, a build closure).
-    static func migrationSet(_ options: IsolatedDatabaseOptions) throws -> MigrationSet? {
-        switch options.template.base {
-        case .dump, .build: return nil
-        case .discovered, .migrations:
-            return try loadMigrations(
-                options, pathBase: PathBase.directory(options.projectRoot ?? ProjectRoot.find()),
-                environment: ProcessInfo.processInfo.environment)
-        }
-    }
-
-    private static func loadMigrations(
-        _ options: IsolatedDatabaseOptions, pathBase: PathBase, environment: [String: String]
-    ) throws -> MigrationSet {
-        if let directories = options.migrations {
-            return try MigrationSet.load(directories: directories.map(pathBase.resolve))
-        }
-        return try MigrationSet.discover(projectRoot: pathBase.root, environment: environment)
     }
 
     static func relative(_ path: String, to root: URL) -> String {
