@@ -132,4 +132,42 @@ struct DatabaseTests {
             #expect(try rows[0].decode(Int?.self, column: "age") == nil)
         }
     }
+
+    /// Results come in binary: a type with no reader, or a user-defined one whose binary form is
+    /// not its text (a composite row), is refused with the cast that reads it, never garbage.
+    @Test func typesWithoutAReaderSayHowToReadThemAsText() async throws {
+        try await TestServer.withDatabase { db in
+            try await db.execute(script: "CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TYPE pair AS (a int, b text)")
+            #expect(try await db.value("SELECT 'sad'::mood", as: String.self) == "sad")
+            let row = try await db.query("SELECT '10.0.0.1/8'::inet AS address, ROW(1, 'x')::pair AS pair")[0]
+            for column in ["address", "pair"] {
+                let error = #expect(throws: PostgresError.self) { try row.decode(String.self, column: column) }
+                #expect(error?.code == .decoding)
+                #expect(error?.message.contains("\"\(column)\"") == true)
+                #expect(error?.message.contains("::text") == true)
+            }
+            let address = #expect(throws: PostgresError.self) { try row.decode(String.self, column: "address") }
+            #expect(address?.message.contains("type inet") == true)
+            #expect(try await db.value("SELECT ROW(1, 'x')::pair::text", as: String.self) == "(1,x)")
+        }
+    }
+
+    /// libpq refuses a Bind of more than 65,535 parameters as if the connection had failed:
+    /// PGFast says what is wrong before sending, and the connection stays in use.
+    @Test func tooManyBindsFailBeforeAnythingIsSent() async throws {
+        try await TestServer.withDatabase { (db: Database) async throws in
+            var sql: SQL = "SELECT 0"
+            for value in 0..<70_000 { sql.append(" + \(value)") }
+            let error = await #expect(throws: PostgresError.self) { try await db.value(sql, as: Int.self) }
+            #expect(error?.code == .encoding)
+            #expect(error?.message.contains("65535") == true)
+            #expect(error?.message.contains("70000") == true)
+            var fits: SQL = "SELECT 0"
+            for value in 0..<1_000 { fits.append(" + \(value)") }
+            #expect(try await db.value(fits, as: Int.self) == 499_500)
+            let metrics = await db.pool.metrics
+            #expect(metrics.connectionsClosed == 0)
+            #expect(metrics.connectionsReplaced == 0)
+        }
+    }
 }

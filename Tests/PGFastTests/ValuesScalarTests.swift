@@ -96,6 +96,16 @@ import Testing
         #expect(
             try decodeHex(String.self, "\\xa0eebc999c0b4ef8bb6d6bb9bd380a11", .uuid)
                 == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
+        // A user-defined type whose binary form is a structure, not its text: hstore_send('a=>1'),
+        // record_send(ROW(1, 'x')). Read as garbage before; refused now (cast to text instead).
+        for hex in ["\\x0000000100000001610000000131", "\\x00000002000000170000000400000001000002c10000000178"] {
+            #expect(throws: PostgresDecodingFailure.typeMismatch) {
+                try decodeHex(String.self, hex, PostgresType(16_567))
+            }
+        }
+        #expect(throws: PostgresDecodingFailure.typeMismatch) {
+            try decodeHex(String.self, "\\xc328", PostgresType(16_567))
+        }
         #expect(throws: PostgresDecodingFailure.typeMismatch) { try decodeHex(String.self, "\\x01", .bool) }
         #expect(throws: PostgresDecodingFailure.typeMismatch) { try decodeHex(String.self, "\\x01", .bytea) }
         #expect(throws: PostgresDecodingFailure.malformed("unsupported jsonb format version 2")) {

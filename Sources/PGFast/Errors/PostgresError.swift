@@ -170,8 +170,10 @@ extension PostgresError {
         let name = "column \"\(column.name)\" (index \(index))"
         switch failure {
         case .typeMismatch:
+            // Results arrive in binary: a type PGFast has no reader for is still one cast away.
+            let hint = swiftType == String.self || swiftType == String?.self ? " (cast it in SQL: ::text)" : ""
             return .decoding(
-                "cannot decode \(name) of PostgreSQL type \(column.type) as Swift type \(swiftType)")
+                "cannot decode \(name) of PostgreSQL type \(column.type) as Swift type \(swiftType)\(hint)")
         case .unexpectedNull:
             return .decoding(
                 "\(name) of PostgreSQL type \(column.type) is NULL, but Swift type \(swiftType) "

@@ -111,7 +111,8 @@ public struct SQL: Sendable, Hashable, ExpressibleByStringInterpolation, CustomS
                 fragments.append(.bind(try value.makeBind()))
             } catch {
                 if encodingError == nil {
-                    encodingError = "cannot encode a value of type \(Value.self): \(error)"
+                    let reason = (error as? PostgresError)?.message ?? "\(error)"
+                    encodingError = "cannot encode a value of type \(Value.self): \(reason)"
                 }
                 fragments.append(.bind(.null()))
             }
@@ -172,11 +173,25 @@ extension String {
 extension SQL {
     /// Throws the error a bind value that could not be encoded left behind, naming the
     /// statement; and ``NULByte``'s error for text that cannot be sent whole.
+    /// The protocol's limit: a Bind message counts its parameters in 16 bits.
+    static let maximumBindCount = 65_535
+
     func throwIfUnencodable(file: String, line: Int) throws {
         for case .text(let piece) in fragments where piece.utf8.contains(0) {
             try NULByte.check(text, file: file, line: line)
         }
-        guard let problem = encodingError else { return }
+        let bindCount = fragments.reduce(0) { count, fragment in
+            if case .bind = fragment { return count + 1 }
+            return count
+        }
+        var problem = encodingError
+        if problem == nil, bindCount > SQL.maximumBindCount {
+            // libpq refuses to send it and says so as if the connection had failed.
+            problem =
+                "a statement takes at most \(SQL.maximumBindCount) bind parameters; this one has \(bindCount) "
+                + "(bind an array instead: = ANY(\\(values)), or send several statements)"
+        }
+        guard let problem else { return }
         var error = PostgresError(code: .encoding, message: problem)
         error.query = text
         error.file = file

@@ -99,6 +99,13 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
         1186: "interval", 1231: "numeric[]", 1266: "timetz", 1700: "numeric", 2950: "uuid",
         2951: "uuid[]", 3802: "jsonb", 3807: "jsonb[]", 28: "xid", 1028: "oid[]", 143: "xml[]",
         1183: "time[]", 1187: "interval[]", 1270: "timetz[]", 2205: "regclass", 2206: "regtype",
+        // Built-in types PGFast reads only as text (`::text`): named so errors say what the column is.
+        600: "point", 601: "lseg", 602: "path", 603: "box", 604: "polygon", 628: "line", 650: "cidr",
+        718: "circle", 774: "macaddr8", 829: "macaddr", 869: "inet", 1560: "bit", 1562: "varbit",
+        2249: "record", 3614: "tsvector", 3615: "tsquery", 3904: "int4range", 3906: "numrange",
+        3908: "tsrange", 3910: "tstzrange", 3912: "daterange", 3926: "int8range", 4451: "int4multirange",
+        4536: "nummultirange", 4532: "datemultirange", 4533: "int8multirange", 4534: "tsmultirange",
+        4535: "tstzmultirange", 5038: "pg_snapshot",
     ]
 }
 

@@ -1,7 +1,8 @@
 /// `String` binds as untyped text (OID 0) so the server infers the parameter's type
 /// from where it is used: the same `String` works against `text`, `uuid`, an enum,
 /// `citext` or `date` columns. It reads every text-like type, plus `json`, `jsonb`,
-/// `numeric` (its exact text), `uuid` (lowercase) and user-defined types.
+/// `numeric` (its exact text), `uuid` (lowercase) and user-defined types whose binary form
+/// is their text (enums, `citext`); others (`hstore`, composite rows) need a `::text` cast.
 ///
 /// Text-format bytes are not NUL-terminated here; the connection adds the terminator
 /// libpq needs. A string containing NUL cannot be sent (PostgreSQL text cannot hold
@@ -43,7 +44,12 @@ extension String: PostgresEncodable, PostgresDecodable {
             guard type.rawValue >= PostgresType.firstUserDefinedOID else {
                 throw PostgresDecodingFailure.typeMismatch
             }
-            self = String(decoding: bytes, as: UTF8.self)
+            // Enums and citext send their text; hstore, composite rows, PostGIS and pgvector send
+            // binary structures, which hold NUL bytes (text never does) or are not UTF-8.
+            guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else {
+                throw PostgresDecodingFailure.typeMismatch
+            }
+            self = text
         }
     }
 }
